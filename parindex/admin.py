@@ -1,0 +1,108 @@
+"""The Django admin, in Vietnamese: reference data for admins (methodologies, provinces, regions)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from parindex.models import (
+    Assessment,
+    Domain,
+    DomainScore,
+    Edition,
+    Methodology,
+    Province,
+    PublishedAverage,
+    Region,
+    Succession,
+    Target,
+)
+
+admin.site.site_header = _("Quản trị Chỉ số CCHC (PAR INDEX)")
+admin.site.site_title = _("Quản trị PAR INDEX")
+admin.site.index_title = _("Dữ liệu tham chiếu và kết quả")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "order"]
+    list_editable = ["order"]
+
+
+class SuccessionInline(admin.TabularInline):
+    model = Succession
+    fk_name = "successor"
+    extra = 0
+    autocomplete_fields = ["predecessor"]
+    verbose_name = _("đơn vị tiền thân")
+    verbose_name_plural = _("đơn vị tiền thân")
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "official_name", "kind", "region", "valid_from", "valid_until"]
+    list_filter = ["region", "kind", "valid_until", "valid_from"]
+    search_fields = ["name", "official_name", "code", "slug"]
+    list_select_related = ["region"]
+    inlines = [SuccessionInline]
+
+
+@admin.register(Succession)
+class SuccessionAdmin(admin.ModelAdmin):
+    list_display = ["predecessor", "successor", "date"]
+    list_select_related = ["predecessor", "successor"]
+    autocomplete_fields = ["predecessor", "successor"]
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Methodology)
+class MethodologyAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "year_from", "year_until", "is_demo"]
+    inlines = [DomainInline]
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["methodology", "number", "name_vi", "max_points", "max_points_status"]
+    list_filter = ["methodology", "max_points_status"]
+    list_select_related = ["methodology"]
+
+
+@admin.register(Edition)
+class EditionAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "kind", "status", "methodology", "published_at"]
+    list_filter = ["kind", "status", "year"]
+    list_select_related = ["methodology"]
+
+
+class DomainScoreInline(admin.TabularInline):
+    model = DomainScore
+    extra = 0
+    autocomplete_fields = []
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(SimpleHistoryAdmin):
+    list_display = ["edition", "province", "published_index", "published_rank", "version"]
+    list_filter = ["edition__kind", "edition__year"]
+    search_fields = ["province__name"]
+    list_select_related = ["edition", "province"]
+    inlines = [DomainScoreInline]
+
+
+@admin.register(PublishedAverage)
+class PublishedAverageAdmin(admin.ModelAdmin):
+    list_display = ["year", "region", "average", "source_url"]
+    list_filter = ["year", "region"]
+    list_select_related = ["region"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["province", "year", "target_rank", "target_group", "target_index"]
+    list_select_related = ["province"]

@@ -1,0 +1,51 @@
+"""Reads for the pages, each in a fixed number of queries whatever the number of units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from parindex.models import Edition, EditionKind
+from scoring.models import EditionSummary, YearResult
+
+
+@dataclass(frozen=True)
+class Ranking:
+    edition: Edition
+    summary: EditionSummary | None
+    rows: list[YearResult]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.edition.is_demo
+
+
+def public_editions() -> list[Edition]:
+    """Published editions the public may see (official, and demo labelled as such), newest first, official
+    before demo within a year. One query."""
+    kind_order = {EditionKind.OFFICIAL: 0, EditionKind.DEMO: 1}
+    editions = list(Edition.objects.public().select_related("methodology"))
+    return sorted(editions, key=lambda e: (-e.year, kind_order.get(EditionKind(e.kind), 9)))
+
+
+def pick_edition(editions: list[Edition], year: str | None, kind: str | None) -> Edition | None:
+    """The edition asked for by year (and kind), else the newest; None when there is none."""
+    candidates = editions
+    if year and year.isdigit():
+        candidates = [e for e in editions if e.year == int(year)] or editions
+    if kind:
+        candidates = [e for e in candidates if e.kind == kind] or candidates
+    return candidates[0] if candidates else None
+
+
+def ranking_for_edition(edition: Edition) -> Ranking:
+    """The ranking of an edition: results with their provinces and regions (two queries)."""
+    summary = EditionSummary.objects.filter(edition=edition).first()
+    complete = bool(summary and summary.complete)
+    rows = list(
+        YearResult.objects.filter(edition=edition)
+        .select_related("province", "province__region")
+        .order_by(F("published_rank").asc(nulls_last=True) if not complete else "rank", "rank", "province__name")
+    )
+    return Ranking(edition=edition, summary=summary, rows=rows)
