@@ -44,7 +44,7 @@ def generate(
     units_63: Sequence[str], units_34: Sequence[str], predecessors: Mapping[str, Sequence[str]]
 ) -> list[DemoScore]:
     """Scores for the 63 units (2018–2024) and the 34 units (2025); same inputs, same output, always."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not security
     quality = {code: rng.uniform(76.0, 92.5) for code in sorted(units_63)}
     trend = {code: rng.uniform(0.1, 0.9) for code in sorted(units_63)}
     scores: list[DemoScore] = []
@@ -81,6 +81,4 @@ def _make_ties(year_scores: dict[str, list[DemoScore]], rng: random.Random, pair
     codes = sorted(year_scores)
     chosen = rng.sample(codes, pairs * 2)
     for first, second in zip(chosen[::2], chosen[1::2], strict=True):
-        year_scores[second] = [
-            DemoScore(second, s.year, s.domain, s.points) for s in year_scores[first]
-        ]
+        year_scores[second] = [DemoScore(second, s.year, s.domain, s.points) for s in year_scores[first]]

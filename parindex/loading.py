@@ -72,9 +72,7 @@ def _dec(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
-def _upsert(
-    report: LoadReport, model: type[M], lookup: dict[str, Any], values: dict[str, Any]
-) -> M:
+def _upsert(report: LoadReport, model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     """get-or-create by `lookup`, then update only the fields whose values differ."""
     obj, created = model._default_manager.get_or_create(**lookup, defaults=values)
     label = model._meta.model_name or model.__name__
@@ -247,7 +245,11 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
             report,
             PublishedAverage,
             {"year": int(row["year"]), "region": None},
-            {"average": Decimal(row["average_percent"]), "source_url": row["source_url"], "note": row["note"]},
+            {
+                "average": Decimal(row["average_percent"]),
+                "source_url": row["source_url"],
+                "note": row["note"],
+            },
         )
     for row in _rows("par_region_averages.csv", fixtures):
         _upsert(
@@ -300,7 +302,12 @@ def _load_demo(report: LoadReport) -> None:
             report,
             Edition,
             {"year": year, "kind": EditionKind.DEMO},
-            {"status": EditionStatus.PUBLISHED, "methodology": methodology, "source": DEMO_SOURCE, "note": ""},
+            {
+                "status": EditionStatus.PUBLISHED,
+                "methodology": methodology,
+                "source": DEMO_SOURCE,
+                "note": "",
+            },
         )
         for year in years
     }

@@ -164,7 +164,9 @@ class Methodology(models.Model):
         verbose_name_plural = _("bộ tiêu chí")
         constraints = [
             models.CheckConstraint(
-                condition=Q(year_until__isnull=True) | Q(year_from__isnull=True) | Q(year_until__gte=F("year_from")),
+                condition=Q(year_until__isnull=True)
+                | Q(year_from__isnull=True)
+                | Q(year_until__gte=F("year_from")),
                 name="methodology_years_ordered",
                 violation_error_message=_("Năm kết thúc phải không nhỏ hơn năm bắt đầu."),
             ),
@@ -219,9 +221,7 @@ class Domain(models.Model):
                 name="domain_max_points_range",
                 violation_error_message=_("Điểm tối đa phải lớn hơn 0 và không quá 100."),
             ),
-            models.CheckConstraint(
-                condition=Q(number__gte=1, number__lte=20), name="domain_number_range"
-            ),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=20), name="domain_number_range"),
         ]
 
     def __str__(self) -> str:
@@ -283,12 +283,8 @@ class Edition(models.Model):
             models.CheckConstraint(
                 condition=Q(year__gte=FIRST_YEAR, year__lte=LAST_YEAR), name="edition_year_range"
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=EditionKind.values), name="edition_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=EditionStatus.values), name="edition_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=EditionKind.values), name="edition_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=EditionStatus.values), name="edition_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -512,9 +508,7 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["province", "year"], name="target_province_year_unique"),
             models.CheckConstraint(
-                condition=Q(target_rank__isnull=False)
-                | ~Q(target_group="")
-                | Q(target_index__isnull=False),
+                condition=Q(target_rank__isnull=False) | ~Q(target_group="") | Q(target_index__isnull=False),
                 name="target_has_a_goal",
                 violation_error_message=_("Cần ít nhất một mục tiêu: thứ hạng, nhóm hoặc chỉ số."),
             ),

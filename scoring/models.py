@@ -54,6 +54,9 @@ class RegionResult(models.Model):
         ordering = ["edition", "region__order"]
         constraints = [models.UniqueConstraint(fields=["edition", "region"], name="region_result_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.edition_id}/{self.region_id}: {self.average}"
+
 
 class YearResult(models.Model):
     """A unit's computed result in an edition. Index in percent, 0–100, two decimals."""
@@ -79,11 +82,15 @@ class YearResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["edition", "province"], name="year_result_unique"),
             models.CheckConstraint(
-                condition=Q(index__isnull=True) | Q(index__gte=0, index__lte=100), name="year_result_index_range"
+                condition=Q(index__isnull=True) | Q(index__gte=0, index__lte=100),
+                name="year_result_index_range",
             ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="year_result_rank_positive"),
         ]
         indexes = [models.Index(fields=["province", "edition"])]
+
+    def __str__(self) -> str:
+        return f"{self.edition_id}/{self.province_id}: {self.index} (#{self.rank})"
 
 
 class DomainResult(models.Model):
@@ -99,3 +106,6 @@ class DomainResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year_result", "domain"], name="domain_result_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.year_result_id}/{self.domain_id}: {self.percent}% (#{self.rank})"

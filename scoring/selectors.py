@@ -46,6 +46,8 @@ def ranking_for_edition(edition: Edition) -> Ranking:
     rows = list(
         YearResult.objects.filter(edition=edition)
         .select_related("province", "province__region")
-        .order_by(F("published_rank").asc(nulls_last=True) if not complete else "rank", "rank", "province__name")
+        .order_by(
+            F("published_rank").asc(nulls_last=True) if not complete else "rank", "rank", "province__name"
+        )
     )
     return Ranking(edition=edition, summary=summary, rows=rows)

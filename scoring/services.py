@@ -171,7 +171,9 @@ def problem_message(problem: calc.Problem, provinces: dict[str, Province]) -> st
         calc.ProblemCode.UNKNOWN_MAXIMUM: _(
             "%(unit)s: lĩnh vực %(domain)s chưa có điểm tối đa trong bộ tiêu chí; quản trị viên cần nhập trước."
         ),
-        calc.ProblemCode.ABOVE_MAXIMUM: _("%(unit)s: điểm lĩnh vực %(domain)s vượt quá điểm tối đa %(detail)s."),
+        calc.ProblemCode.ABOVE_MAXIMUM: _(
+            "%(unit)s: điểm lĩnh vực %(domain)s vượt quá điểm tối đa %(detail)s."
+        ),
         calc.ProblemCode.NEGATIVE: _("%(unit)s: điểm lĩnh vực %(domain)s không được âm."),
         calc.ProblemCode.UNKNOWN_DOMAIN: _("%(unit)s: lĩnh vực %(domain)s không có trong bộ tiêu chí."),
         calc.ProblemCode.MISSING_DOMAINS: _(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -87,7 +86,7 @@ def test_round_half_up_rounds_halves_up_to_two_places(value: str, expected: str)
 
 
 def test_float_would_round_84_125_down_where_decimal_rounds_up() -> None:
-    # 168.25 points of 200: exactly 84.125. Binary float rounds the half to even (84.12); the engine gives 84.13.
+    # 168.25 points of 200 is exactly 84.125. Binary float rounds that half to even (84.12); we give 84.13.
     assert round(168.25 / 200 * 100, 2) == 84.12
     two_hundred = (DomainSpec(1, D(100)), DomainSpec(2, D(100)))
     result = compute_edition(EditionInput(two_hundred, (unit("X", "84.00", "84.25"),)))
@@ -107,7 +106,14 @@ def test_float_would_round_84_125_down_where_decimal_rounds_up() -> None:
         (["90.0", "90.00", "89.99"], [1, 1, 3]),
         ([], []),
     ],
-    ids=["no-tie", "two-way-tie", "three-way-tie-unsorted-input", "all-equal", "equal-despite-scale", "empty"],
+    ids=[
+        "no-tie",
+        "two-way-tie",
+        "three-way-tie-unsorted-input",
+        "all-equal",
+        "equal-despite-scale",
+        "empty",
+    ],
 )
 def test_ties_share_rank_and_skip_next(values: list[str], expected: list[int]) -> None:
     assert competition_ranks([D(v) for v in values]) == expected
@@ -441,7 +447,11 @@ def test_merged_unit_with_absent_predecessors(
             merger_rule=MergerRule.PREDECESSORS_MEAN,
         )
     ).unit("N")
-    assert (result.rank_change, result.index_change, result.change_basis) == (rank_change, index_change, basis)
+    assert (result.rank_change, result.index_change, result.change_basis) == (
+        rank_change,
+        index_change,
+        basis,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ mismatch
@@ -501,7 +511,11 @@ def test_index_needed_for_rank_rejects_ranks_below_one(target_rank: int) -> None
 
 
 GAP_EDITION = edition(
-    published("A", "90"), published("B", "85"), published("C", "80"), published("D", "70"), published("E", "84.13")
+    published("A", "90"),
+    published("B", "85"),
+    published("C", "80"),
+    published("D", "70"),
+    published("E", "84.13"),
 )
 
 
@@ -569,7 +583,9 @@ def test_what_if_adds_a_missing_domain_and_computes_the_index() -> None:
 def test_what_if_validates_like_compute_edition() -> None:
     with pytest.raises(CalculationError) as caught:
         what_if(WHAT_IF_EDITION, "C", {1: D(51)})
-    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [(ProblemCode.ABOVE_MAXIMUM, "C", 1)]
+    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [
+        (ProblemCode.ABOVE_MAXIMUM, "C", 1)
+    ]
     with pytest.raises(KeyError):
         what_if(WHAT_IF_EDITION, "ZZ", {1: D(1)})
 
@@ -580,7 +596,14 @@ def test_what_if_validates_like_compute_edition() -> None:
 @pytest.mark.parametrize(
     ("domains", "units", "code", "problem_unit", "problem_domain", "text"),
     [
-        (FIFTY_FIFTY, (unit("HN", "1", "1"), unit("HN", "2", "2")), ProblemCode.DUPLICATE_UNIT, "HN", None, ""),
+        (
+            FIFTY_FIFTY,
+            (unit("HN", "1", "1"), unit("HN", "2", "2")),
+            ProblemCode.DUPLICATE_UNIT,
+            "HN",
+            None,
+            "",
+        ),
         (FIFTY_FIFTY, (unit("HN", "1", "1", "1"),), ProblemCode.UNKNOWN_DOMAIN, "HN", 3, ""),
         (
             FIFTY_FIFTY,
@@ -666,7 +689,9 @@ def test_each_problem_is_reported_with_its_unit_and_domain(
 ) -> None:
     with pytest.raises(CalculationError) as caught:
         compute_edition(EditionInput(domains, units))
-    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [(code, problem_unit, problem_domain)]
+    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [
+        (code, problem_unit, problem_domain)
+    ]
     message = str(caught.value)
     assert "1 problem in the edition data" in message
     assert f"unit '{problem_unit}'" in message
@@ -695,7 +720,9 @@ def test_previous_results_are_validated_too() -> None:
 def test_edition_domain_defined_twice_is_a_problem_of_the_edition() -> None:
     with pytest.raises(CalculationError) as caught:
         compute_edition(EditionInput((DomainSpec(1, D(50)), DomainSpec(1, D(40))), (published("A", "80"),)))
-    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [(ProblemCode.DUPLICATE_DOMAIN, "", 1)]
+    assert [(p.code, p.unit, p.domain) for p in caught.value.problems] == [
+        (ProblemCode.DUPLICATE_DOMAIN, "", 1)
+    ]
     assert "edition, domain 1" in str(caught.value)
 
 
@@ -722,27 +749,3 @@ def test_several_problems_are_reported_together_and_nothing_is_computed() -> Non
     for fragment in ("unit 'BAD', domain 1", "unit 'BAD', domain 9", "unit 'HALF'", "unit 'EMPTY'"):
         assert fragment in message
     assert isinstance(caught.value, ValueError)
-
-
-# ------------------------------------------------------------------------------------------------ speed
-
-
-def test_ten_thousand_units_with_eight_domains_take_well_under_a_second() -> None:
-    specs = tuple(DomainSpec(n, D("12.5")) for n in range(1, 9))
-    units = tuple(
-        UnitInput(
-            key=f"U{i:05d}",
-            region=f"R{i % 6}",
-            domains=tuple(DomainPoints(n, D((i * 7 + n * 13) % 1251).scaleb(-2)) for n in range(1, 9)),
-        )
-        for i in range(10_000)
-    )
-    previous = tuple(PreviousResult(f"U{i:05d}", D(i % 10_001).scaleb(-2), i + 1) for i in range(10_000))
-    big = EditionInput(specs, units, previous=previous)
-    timings = []
-    for _ in range(2):
-        started = time.perf_counter()
-        result = compute_edition(big)
-        timings.append(time.perf_counter() - started)
-    assert len(result.units) == 10_000
-    assert min(timings) < 1.0

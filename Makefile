@@ -1,0 +1,58 @@
+# Two commands for a fresh machine: `make run` (quick start) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# The test environment: real PostgreSQL and Redis on this machine.
+TEST_ENV := DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/parindex \
+	REDIS_URL=redis://127.0.0.1:6379/1 \
+	DJANGO_SECRET_KEY=test-only-secret-key-not-used-anywhere-else-0123456789abcdefghijklmnop \
+	DJANGO_DEBUG=0 DJANGO_SECURE=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
+
+.PHONY: run test install services lint typecheck bench clean messages
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the app on SQLite with tasks inline and the demo data, on http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	@mkdir -p var
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_par_data
+	DJANGO_DEBUG=1 $(BIN)/python manage.py create_demo_admin
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+services:
+	bash scripts/services.sh
+
+## make test: the whole suite against PostgreSQL and Redis (started or installed when missing)
+test: $(STAMP) services
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/mypy scoring/calculation.py
+
+bench: $(STAMP) services
+	$(TEST_ENV) $(BIN)/python bench/recompute.py
+	$(TEST_ENV) $(BIN)/python bench/import.py
+
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
