@@ -8,9 +8,11 @@ STAMP := $(VENV)/.installed
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# The test environment: real PostgreSQL and Redis on this machine.
-TEST_ENV := DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/parindex \
-	REDIS_URL=redis://127.0.0.1:6379/1 \
+# The test environment: real PostgreSQL and Redis on this machine (override to run suites side by side).
+TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/parindex
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) \
+	REDIS_URL=$(TEST_REDIS_URL) \
 	DJANGO_SECRET_KEY=test-only-secret-key-not-used-anywhere-else-0123456789abcdefghijklmnop \
 	DJANGO_DEBUG=0 DJANGO_SECURE=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,12 +6,10 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("dashboards.urls")),
     path("nhap-lieu/", include("parindex.entry_urls")),
+    path("nhap-lieu/tep/", include("parindex.import_urls")),
     path("tai-khoan/dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("tai-khoan/dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("quan-tri/", admin.site.urls),
 ]
-
-if settings.DEBUG:  # pragma: no cover - development only
-    pass

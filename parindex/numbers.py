@@ -1,0 +1,67 @@
+"""Reading numbers as Sở Nội vụ staff write them: "87,33" (Vietnamese decimal comma) as well as "87.33"."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+# Digits with at most one decimal separator (comma or point) and at most two decimals; a trailing "%" allowed.
+_NUMBER = re.compile(r"^[+-]?(\d+)([.,](\d+))?$")
+
+
+class NumberError(ValueError):
+    """The text is not a number we accept; str() is a message for the user in the interface language."""
+
+
+def parse_decimal(raw: object, *, places: int = 2) -> Decimal | None:
+    """A cell's value as a Decimal with at most `places` decimals, or None for an empty cell.
+
+    Accepts numbers (int, Decimal; floats from spreadsheets are read through their shortest repr), and text
+    with a decimal comma or point, surrounding spaces and a trailing "%". Refuses text, NaN, infinity,
+    thousands separators ("1.234,5") and more than `places` decimals, with a message saying why.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise NumberError(_("“%(value)s” không phải là số.") % {"value": raw})
+    if isinstance(raw, int | Decimal):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        value = Decimal(repr(raw))
+    else:
+        text = str(raw).strip().replace("\u00a0", "").removesuffix("%").strip()
+        if not text:
+            return None
+        match = _NUMBER.match(text)
+        if not match:
+            raise NumberError(_("“%(value)s” không phải là số hợp lệ.") % {"value": raw})
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation as error:  # pragma: no cover - the pattern admits only valid numbers
+            raise NumberError(_("“%(value)s” không phải là số hợp lệ.") % {"value": raw}) from error
+    if not value.is_finite():
+        raise NumberError(_("“%(value)s” không phải là số hữu hạn.") % {"value": raw})
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        normalized = value.normalize()
+        exponent = normalized.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            raise NumberError(
+                _("“%(value)s” có quá %(places)s chữ số thập phân.") % {"value": raw, "places": places}
+            )
+        value = normalized
+    return value
+
+
+def parse_rank(raw: object) -> int | None:
+    """A rank: a whole number from 1, or None for an empty cell."""
+    value = parse_decimal(raw, places=0)
+    if value is None:
+        return None
+    if value != value.to_integral_value() or value < 1:
+        raise NumberError(
+            _("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
+        )
+    return int(value)
