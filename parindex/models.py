@@ -516,3 +516,91 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province.name} {self.year}"
+
+
+# --- Entry: who may write what, and what happened to an edition --------------------------------------------
+
+
+class EditorAssignment(models.Model):
+    """An editor may write this edition: every province (province empty) or only this one.
+
+    The role itself is the "editor" group (see parindex.permissions); an assignment only scopes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="editor_assignments",
+        verbose_name=_("người dùng"),
+    )
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="editor_assignments", verbose_name=_("kỳ đánh giá")
+    )
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="editor_assignments",
+        verbose_name=_("tỉnh, thành phố"),
+        help_text=_("Để trống: được nhập mọi tỉnh, thành phố của kỳ đánh giá."),
+    )
+
+    class Meta:
+        ordering = ["edition", "user", "province__code"]
+        verbose_name = _("phân công nhập liệu")
+        verbose_name_plural = _("phân công nhập liệu")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "edition", "province"], name="editor_assignment_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "edition"],
+                condition=Q(province__isnull=True),
+                name="editor_assignment_all_provinces_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.province.name if self.province_id else _("mọi tỉnh, thành phố")
+        return f"{self.user} · {self.edition} · {scope}"
+
+
+class EditionEventKind(models.TextChoices):
+    CREATED = "created", _("Tạo bản nháp")
+    PUBLISHED = "published", _("Công bố")
+    REOPENED = "reopened", _("Mở lại")
+
+
+class EditionEvent(models.Model):
+    """A step in an edition's life (created, published, reopened) with who, when and why; append-only."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="events", verbose_name=_("kỳ đánh giá")
+    )
+    kind = models.CharField(_("sự kiện"), max_length=10, choices=EditionEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
+    reason = models.TextField(_("lý do"), blank=True)
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("sự kiện kỳ đánh giá")
+        verbose_name_plural = _("sự kiện kỳ đánh giá")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="reopened") | ~Q(reason=""),
+                name="edition_event_reopen_has_reason",
+                violation_error_message=_("Mở lại kỳ đánh giá cần có lý do."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition} · {self.get_kind_display()}"
