@@ -604,3 +604,69 @@ class EditionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.edition} · {self.get_kind_display()}"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ")
+    RUNNING = "running", _("Đang xử lý")
+    DONE = "done", _("Xong")
+    FAILED = "failed", _("Lỗi")
+
+
+class ImportJobStage(models.TextChoices):
+    PREVIEW = "preview", _("Xem trước")
+    IMPORT = "import", _("Nhập vào cơ sở dữ liệu")
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet, from preview to import (parindex.importing).
+
+    The file is kept in the database between the preview and the confirmation (at most IMPORT_MAX_BYTES), so a
+    large file can be handled by a Celery worker and the state of the job survives a restart of Redis. `stage`
+    says what the job is doing (preview, then import once confirmed), `status` how far that stage got.
+    """
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("kỳ đánh giá")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhập"),
+    )
+    filename = models.CharField(_("tên tệp"), max_length=255)
+    content = models.BinaryField(_("nội dung tệp"))
+    size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    stage = models.CharField(
+        _("giai đoạn"), max_length=10, choices=ImportJobStage.choices, default=ImportJobStage.PREVIEW
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("tiến độ (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    total_rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    messages = models.JSONField(_("thông báo"), default=list, blank=True)
+    preview = models.JSONField(_("kết quả xem trước"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("lần nhập tệp")
+        verbose_name_plural = _("lần nhập tệp")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="import_job_progress_range"),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportJobStatus.values), name="import_job_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(stage__in=ImportJobStage.values), name="import_job_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {self.edition}"
