@@ -5,8 +5,24 @@ commits (Celery worker, browser) are transactional and load what they need thems
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
 from parindex.loading import par_data_load
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_without_manifest(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Production (DEBUG off) serves hashed files listed in the manifest that collectstatic writes; the tests
+    run with DEBUG off too but without collectstatic, so templates get plain static URLs and WhiteNoise serves
+    the files from where they are."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": plain},
+        STATIC_ROOT=tmp_path_factory.mktemp("static_root"),
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
 
 
 @pytest.fixture(scope="session")
