@@ -48,3 +48,19 @@ def env_url(name: str, schemes: set[str], environ: Mapping[str, str] = os.enviro
     if parts.scheme not in {"sqlite"} and not parts.hostname:
         raise ImproperlyConfigured(f"{name}={raw!r} has no host name.")
     return raw
+
+
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, environ: Mapping[str, str] = os.environ
+) -> int:
+    """A whole number (optionally at least `minimum`); the default when unset or empty."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}.")
+    return value

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from parindex.env import env_bool, env_list, env_url
+from parindex.env import env_bool, env_int, env_list, env_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LONG_SECRET = "x" * 64
@@ -102,6 +102,33 @@ def test_env_url_refuses_bad_urls_naming_the_variable(name, raw, schemes, messag
     with pytest.raises(ImproperlyConfigured) as refused:
         env_url(name, schemes, environ={name: raw})
     assert str(refused.value).startswith(name)
+    assert message in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("262144", 262144, id="number"),
+        pytest.param(" 10 ", 10, id="spaces"),
+        pytest.param("", 7, id="empty_is_default"),
+    ],
+)
+def test_env_int_reads_whole_numbers(raw, expected):
+    assert env_int("IMPORT_ASYNC_BYTES", 7, minimum=0, environ={"IMPORT_ASYNC_BYTES": raw}) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        pytest.param("256K", "is not a whole number", id="suffix"),
+        pytest.param("1.5", "is not a whole number", id="decimal"),
+        pytest.param("-1", "is below the minimum of 0", id="negative"),
+    ],
+)
+def test_env_int_refuses_other_values_naming_the_variable(raw, message):
+    with pytest.raises(ImproperlyConfigured) as refused:
+        env_int("IMPORT_ASYNC_BYTES", 7, minimum=0, environ={"IMPORT_ASYNC_BYTES": raw})
+    assert str(refused.value).startswith("IMPORT_ASYNC_BYTES=")
     assert message in str(refused.value)
 
 
