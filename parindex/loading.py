@@ -72,9 +72,20 @@ def _dec(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
-def _upsert(report: LoadReport, model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
-    """get-or-create by `lookup`, then update only the fields whose values differ."""
-    obj, created = model._default_manager.get_or_create(**lookup, defaults=values)
+def _upsert(
+    report: LoadReport,
+    model: type[M],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    initial: dict[str, Any] | None = None,
+) -> M:
+    """get-or-create by `lookup`, then update only the fields of `values` whose values differ.
+
+    `initial` holds values used only when the row is created: data that admins own once it exists (domain
+    maxima and years our sources do not give, the regions of the 34 units, whether an edition is published),
+    so that loading again never undoes their work.
+    """
+    obj, created = model._default_manager.get_or_create(**lookup, defaults={**(initial or {}), **values})
     label = model._meta.model_name or model.__name__
     if created:
         report.created[label] += 1
@@ -151,13 +162,13 @@ def _load_geography(report: LoadReport, fixtures: Path) -> None:
                 "name": row["name"],
                 "official_name": row["official_name"],
                 "kind": kind,
-                "region": seat.region,
                 "valid_from": date.fromisoformat(row["valid_from"]),
                 "valid_until": None,
                 "aliases": aliases.get((row["name"], "34"), []),
                 "code_confidence": row["code_confidence"],
                 "source_url": row["source_url"],
             },
+            initial={"region": seat.region},
         )
         for name in predecessor_names:
             _upsert(
@@ -171,30 +182,38 @@ def _load_geography(report: LoadReport, fixtures: Path) -> None:
 def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
     methodologies: dict[str, Methodology] = {}
     for row in _rows("methodology_meta.csv", fixtures):
+        # Years our sources do not give are set by an admin: the fixture only fills them in when it knows them.
+        years = {
+            "year_from": int(row["year_from"]) if row["year_from"] else None,
+            "year_until": int(row["year_until"]) if row["year_until"] else None,
+        }
+        known_years = years if years["year_from"] is not None else {}
         methodologies[row["code"]] = _upsert(
             report,
             Methodology,
             {"code": row["code"]},
             {
                 "title": row["title"],
-                "year_from": int(row["year_from"]) if row["year_from"] else None,
-                "year_until": int(row["year_until"]) if row["year_until"] else None,
+                **known_years,
                 "note": row["note"],
                 "source_url": row["source_url"],
                 "is_demo": False,
             },
+            initial=years,
         )
     for row in _rows("methodologies.csv", fixtures):
+        # Likewise the maxima: published ones are the fixture's, unknown ones (QĐ 876) are the admins'.
+        maximum = {
+            "max_points": _dec(row["max_points"]),
+            "max_points_status": MaxPointsStatus(row["max_points_status"]),
+        }
+        known_maximum = maximum if maximum["max_points"] is not None else {}
         _upsert(
             report,
             Domain,
             {"methodology": methodologies[row["methodology"]], "number": int(row["domain_no"])},
-            {
-                "name_vi": row["domain_vi"],
-                "name_en": row["domain_en"],
-                "max_points": _dec(row["max_points"]),
-                "max_points_status": MaxPointsStatus(row["max_points_status"]),
-            },
+            {"name_vi": row["domain_vi"], "name_en": row["domain_en"], **known_maximum},
+            initial=maximum,
         )
 
 
@@ -218,11 +237,11 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
                 Edition,
                 {"year": year, "kind": EditionKind.OFFICIAL},
                 {
-                    "status": EditionStatus.PUBLISHED,
-                    "methodology": _methodology_for(year),
                     "source": "Bộ Nội vụ công bố; từng số liệu ghi nguồn riêng / per-figure sources",
                     "note": "Chỉ gồm các số liệu đã thu thập được, chưa đủ 63 tỉnh / partial: figures gathered so far",
                 },
+                # An approver may reopen an edition or set the methodology of its year: loading again keeps that.
+                initial={"status": EditionStatus.PUBLISHED, "methodology": _methodology_for(year)},
             )
         province = ProvinceMatcher.for_year(year, provinces).match(row["province"])
         rank = row["rank"].strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections import Counter, defaultdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -237,6 +238,38 @@ def test_loading_again_restores_a_figure_changed_by_hand():
     assessment.refresh_from_db()
     assert assessment.published_index == original
     assert report.updated["assessment"] == 1
+
+
+def test_loading_again_keeps_what_admins_set_where_the_fixtures_know_nothing():
+    """Maxima of QĐ 876 and the years of QĐ 2948 are not in our sources, the regions of the 34 units are not
+    final, and an approver may reopen an edition: all of that is the admins' once set."""
+    domain = Domain.objects.get(methodology__code="QĐ 876/QĐ-BNV", number=2)
+    Domain.objects.filter(pk=domain.pk).update(
+        max_points=Decimal("6.5"), max_points_status=MaxPointsStatus.PUBLISHED
+    )
+    Methodology.objects.filter(code="QĐ 2948/QĐ-BNV").update(year_from=2017, year_until=2020)
+    hue = Province.objects.get(slug="hue-2025")
+    new_region = Region.objects.exclude(pk=hue.region_id).first()
+    Province.objects.filter(pk=hue.pk).update(region=new_region)
+    Edition.objects.filter(kind=EditionKind.OFFICIAL, year=2023).update(status=EditionStatus.DRAFT)
+
+    report = par_data_load()
+
+    domain.refresh_from_db()
+    assert (domain.max_points, domain.max_points_status) == (Decimal("6.5"), MaxPointsStatus.PUBLISHED)
+    methodology = Methodology.objects.get(code="QĐ 2948/QĐ-BNV")
+    assert (methodology.year_from, methodology.year_until) == (2017, 2020)
+    assert Province.objects.get(pk=hue.pk).region == new_region
+    assert Edition.objects.get(kind=EditionKind.OFFICIAL, year=2023).status == EditionStatus.DRAFT
+    assert sum(report.updated.values()) == 0, report.lines()
+
+
+def test_loading_again_still_corrects_a_published_maximum():
+    domain = Domain.objects.get(methodology__code="QĐ 2948/QĐ-BNV", number=3)
+    Domain.objects.filter(pk=domain.pk).update(max_points=Decimal(14))
+    par_data_load()
+    domain.refresh_from_db()
+    assert domain.max_points == Decimal("14.5")
 
 
 # --- the demo dataset ---------------------------------------------------------------------------------
