@@ -219,13 +219,18 @@ def _published_rank_change(
     return None if previous is None else previous - published_rank
 
 
-def _insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+def _insert_rows(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, use_copy: bool | None = None
+) -> None:
     """Insert plain tuples without building model instances: PostgreSQL's COPY (tens of thousands of rows in
-    a fraction of a second), or executemany on other databases (the SQLite quick start)."""
+    a fraction of a second), or executemany on other databases (the SQLite quick start). `use_copy` None
+    chooses by database; COPY does not show in Django's query log."""
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if use_copy:
             with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
