@@ -206,3 +206,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django_redis": {"level": "WARNING"}},
 }
+
+# --- Spreadsheet import (parindex.importing) -------------------------------------------------------------
+# Files above this size are previewed and imported by a Celery worker, with a progress bar in the page (inline
+# when there is no Redis). A year of 63 units is a few kilobytes; the limit only matters for unusual files.
+IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_BYTES", 256 * 1024))

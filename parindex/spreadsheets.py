@@ -190,7 +190,14 @@ def read_table(data: bytes, *, year: int | None = None) -> Table:
         raise SpreadsheetError(
             _("Tệp Excel 97–2003 (.xls) chưa được hỗ trợ: hãy mở tệp và lưu lại dạng .xlsx hoặc .csv.")
         )
+    if data.lstrip()[:8].startswith(_OTHER_FORMATS):
+        raise _not_a_spreadsheet()
     return _read_csv(data)
+
+
+# Signatures of files people upload by mistake (a report as PDF, a screenshot of the table): refused as such
+# rather than read as text with no header.
+_OTHER_FORMATS = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"{\\rtf", b"<?xml", b"<!DOCTYPE", b"<html")
 
 
 # --- .xlsx --------------------------------------------------------------------------------------------------------
