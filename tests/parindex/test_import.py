@@ -512,9 +512,7 @@ def test_a_large_file_runs_as_a_task_and_the_progress_endpoint_reaches_100(
     units = [p.name for p in Province.objects.valid_in_year(2024).order_by("code")]
     content = csv_bytes([data_row(name) for name in units])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = admin_client.post(
-            reverse("transfer:upload", args=[edition.pk]), {"file": upload(content, "63.csv")}
-        )
+        admin_client.post(reverse("transfer:upload", args=[edition.pk]), {"file": upload(content, "63.csv")})
     assert len(callbacks) == 1  # the task was queued, after the job's row was committed
     job = ImportJob.objects.get()
     status = admin_client.get(reverse("transfer:job_status", args=[job.pk])).json()
