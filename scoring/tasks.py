@@ -83,4 +83,6 @@ def enqueue_recompute(edition_id: int) -> None:
     Call it after every write of scores or of an edition's status. Nothing is queued if the transaction rolls
     back, and the worker never reads data that is not committed yet.
     """
-    transaction.on_commit(lambda: _send(edition_id))
+    # robust: the write has committed by then, so a failure here must not turn the saved page into an error;
+    # it is logged, and the results stay as they were until the next recompute.
+    transaction.on_commit(lambda: _send(edition_id), robust=True)
