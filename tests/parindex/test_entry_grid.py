@@ -9,9 +9,23 @@ import pytest
 
 from parindex.models import Assessment, DomainScore, EditionStatus, Province
 from parindex.services import EntryError, RowInput, StaleEditError, scores_save
-from tests.parindex.entry_helpers import MAXIMA, YEAR, assign, draft_edition, full_points, make_user, units
+from tests.parindex.entry_helpers import (
+    MAXIMA,
+    YEAR,
+    assign,
+    draft_edition,
+    full_points,
+    make_user,
+    units,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """These tests create many users; the real password hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
