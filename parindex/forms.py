@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parindex.models import FIRST_YEAR, LAST_YEAR, EditionKind, Methodology
@@ -34,6 +35,10 @@ def service_field(key: str) -> str:
 
 def grid_key(field: str) -> str:
     return {"published_index": "index", "published_rank": "rank"}.get(field, field)
+
+
+def rank_message(raw: str) -> str:
+    return gettext("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ def parse_grid(data: Mapping[str, str], domain_numbers: Iterable[int]) -> Parsed
             errors.append(CellError(province_id, "published_index", str(error)))
         try:
             rank = parse_rank(cells.get("rank", ""))
-        except NumberError as error:
-            errors.append(CellError(province_id, "published_rank", str(error)))
+        except NumberError:
+            errors.append(CellError(province_id, "published_rank", rank_message(cells.get("rank", ""))))
         version_text = cells.get("version", "")
         version = int(version_text) if version_text.isdigit() else None
         rows.append(RowInput(province_id, index, rank, points, expected_version=version))

@@ -238,3 +238,201 @@ def test_published_edition_refuses_saves(edition, editor):
         scores_save(edition=edition, rows=[RowInput(units()[0].pk, None, None, full_points())], user=editor)
     assert "đã công bố, cần mở lại" in caught.value.errors[0].message
     assert not Assessment.objects.filter(edition=edition).exists()
+
+
+# --- the grid page ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(editor):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def _grid_url(edition) -> str:
+    from django.urls import reverse
+
+    return reverse("entry:grid", args=[edition.pk])
+
+
+BAD_CELLS = {
+    "above-maximum": ({"d3": "15"}, "d3", "vượt quá điểm tối đa 14,5"),
+    "below-zero": ({"d1": "-1"}, "d1", "không được âm"),
+    "text": ({"d2": "abc"}, "d2", "không phải là số hợp lệ"),
+    "nan": ({"d2": "NaN"}, "d2", "không phải là số hợp lệ"),
+    "inf": ({"d2": "inf"}, "d2", "không phải là số hợp lệ"),
+    "thousands-separator": ({"d2": "1.234,5"}, "d2", "không phải là số hợp lệ"),
+    "empty-required-cell": ({"d5": ""}, None, "thiếu điểm lĩnh vực 5"),
+    "index-text": ({"d1": "", "index": "tám mươi"}, "index", "không phải là số hợp lệ"),
+    "rank-fraction": ({"rank": "2,5"}, "rank", "Thứ hạng phải là số nguyên"),
+    "percent-above-100": ({"d4": "101"}, "d4", "phải từ 0 đến 100% điểm tối đa"),
+}
+
+
+@pytest.mark.parametrize("overrides, cell, message", BAD_CELLS.values(), ids=BAD_CELLS)
+def test_grid_shows_each_bad_cell_inline_and_saves_nothing(edition, client, overrides, cell, message):
+    first, second = units()[:2]
+    mode = "phan_tram" if "percent" in message or "%" in message else "diem"
+    data = _grid_data(first, _full_row_text(), mode=mode)  # a valid row beside the bad one: not saved either
+    data |= _grid_data(second, _full_row_text(**overrides), mode=mode)
+    if mode == "phan_tram":
+        data |= {
+            f"p-{p.pk}-d{n}": "80" for p in (first, second) for n in range(1, 9) if f"d{n}" not in overrides
+        }
+    before = _snapshot(edition)
+    response = client.post(_grid_url(edition), data)
+    assert response.status_code == 422
+    content = response.content.decode()
+    assert message in content
+    assert 'data-testid="error-summary"' in content
+    if cell is not None:
+        name = f"p-{second.pk}-{cell}"
+        assert f'id="{name}"' in content
+        assert f'aria-describedby="{name}-error"' in content and f'id="{name}-error"' in content
+    assert content.count('aria-invalid="true"') == (1 if cell else 0)
+    # what was typed is shown again
+    for value in overrides.values():
+        if value:
+            assert f'value="{value}"' in content
+    assert _snapshot(edition) == before
+
+
+def test_grid_reports_every_error_at_once(edition, client):
+    first, second = units()[:2]
+    data = _grid_data(first, _full_row_text(d1="abc")) | _grid_data(second, _full_row_text(d3="99"))
+    response = client.post(_grid_url(edition), data)
+    assert response.status_code == 422
+    assert content_count(response, 'aria-invalid="true"') == 2
+    assert not Assessment.objects.filter(edition=edition).exists()
+
+
+def content_count(response, text: str) -> int:
+    return response.content.decode().count(text)
+
+
+def test_grid_accepts_a_decimal_comma(edition, client):
+    province = units()[0]
+    response = client.post(_grid_url(edition), _grid_data(province, _full_row_text(d1="8,75", d2="9.5")))
+    assert response.status_code == 302
+    stored = dict(
+        DomainScore.objects.filter(assessment__edition=edition, assessment__province=province).values_list(
+            "domain__number", "points"
+        )
+    )
+    assert (stored[1], stored[2]) == (Decimal("8.75"), Decimal("9.5"))
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="8,75"' in page and "Đã lưu" in page
+
+
+def test_grid_in_percent_mode_stores_points_and_shows_percent(edition, client):
+    province = units()[0]
+    data = _grid_data(
+        province, {f"d{n}": "80" for n in range(1, 9)} | {"index": "", "rank": ""}, mode="phan_tram"
+    )
+    data[f"p-{province.pk}-d3"] = "50"
+    response = client.post(_grid_url(edition), data)
+    assert response.status_code == 302
+    assert "don_vi=phan_tram" in response["Location"]
+    assert DomainScore.objects.get(
+        assessment__edition=edition, assessment__province=province, domain__number=3
+    ).points == Decimal("7.25")
+    percent_page = client.get(_grid_url(edition), {"don_vi": "phan_tram"}).content.decode()
+    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="50"' in percent_page
+    points_page = client.get(_grid_url(edition)).content.decode()
+    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="7,25"' in points_page
+
+
+def test_grid_accepts_a_row_with_only_published_index_and_rank(edition, client):
+    province = units()[0]
+    data = _grid_data(province, {f"d{n}": "" for n in range(1, 9)} | {"index": "87,33", "rank": "5"})
+    assert client.post(_grid_url(edition), data).status_code == 302
+    assessment = Assessment.objects.get(edition=edition, province=province)
+    assert (assessment.published_index, assessment.published_rank, assessment.scores.count()) == (
+        Decimal("87.33"),
+        5,
+        0,
+    )
+
+
+def test_grid_resave_of_unchanged_values_adds_no_history(edition, client):
+    province = units()[0]
+    client.post(_grid_url(edition), _grid_data(province, _full_row_text(index="80", rank="3")))
+    page = client.get(_grid_url(edition)).content.decode()
+    assert f'name="p-{province.pk}-version" value="1"' in page
+    before = _snapshot(edition)
+    response = client.post(
+        _grid_url(edition), _grid_data(province, _full_row_text(index="80", rank="3"), "1")
+    )
+    assert response.status_code == 302
+    assert _snapshot(edition) == before
+
+
+def _version_in(page: str, province) -> str:
+    import re
+
+    match = re.search(rf'name="p-{province.pk}-version" value="(\d+)"', page)
+    assert match, "the grid has no version input for the province"
+    return match.group(1)
+
+
+def test_lost_update_second_editor_is_told_and_sees_the_new_values(edition, editor, client):
+    from django.test import Client
+
+    first_unit, second_unit = units()[:2]
+    scores_save(edition=edition, rows=[RowInput(first_unit.pk, None, None, full_points())], user=editor)
+    other = make_user("bien-tap-2", "editor")
+    assign(other, edition)
+    other_client = Client()
+    other_client.force_login(other)
+
+    # Both editors open the grid and see version 1.
+    version_a = _version_in(client.get(_grid_url(edition)).content.decode(), first_unit)
+    version_b = _version_in(other_client.get(_grid_url(edition)).content.decode(), first_unit)
+    assert version_a == version_b == "1"
+
+    # The first saves 9,25 in domain 1.
+    assert (
+        client.post(
+            _grid_url(edition), _grid_data(first_unit, _full_row_text(d1="9,25"), version_a)
+        ).status_code
+        == 302
+    )
+    # The second, still on version 1, types 7 in domain 1 and a new row for another unit.
+    data = _grid_data(first_unit, _full_row_text(d1="7"), version_b)
+    data |= _grid_data(second_unit, _full_row_text(index="", rank=""), "0")
+    before = _snapshot(edition)
+    response = other_client.post(_grid_url(edition), data)
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "Dữ liệu đã bị người khác thay đổi" in content
+    assert first_unit.name in content
+    # The new stored value and version are shown for that unit; what this editor typed is kept beside it.
+    assert f'name="p-{first_unit.pk}-d1" id="p-{first_unit.pk}-d1" value="9,25"' in content
+    assert _version_in(content, first_unit) == "2"
+    assert "Bạn đã nhập: 7" in content
+    # The other unit keeps what the second editor typed.
+    assert (
+        f'name="p-{second_unit.pk}-d1" id="p-{second_unit.pk}-d1" value="{_full_row_text()["d1"]}"' in content
+    )
+    # Nothing was overwritten.
+    assert _snapshot(edition) == before
+    assert DomainScore.objects.get(
+        assessment__edition=edition, assessment__province=first_unit, domain__number=1
+    ).points == Decimal("9.25")
+
+    # Saving again from the refreshed grid works.
+    data[f"p-{first_unit.pk}-version"] = "2"
+    assert other_client.post(_grid_url(edition), data).status_code == 302
+    assert DomainScore.objects.get(
+        assessment__edition=edition, assessment__province=first_unit, domain__number=1
+    ).points == Decimal("7")
+
+
+def test_grid_lists_the_units_of_the_year(edition, client):
+    content = client.get(_grid_url(edition)).content.decode()
+    assert content.count('data-province="') == 34
+    gone = Province.objects.filter(valid_until__isnull=False).first()
+    assert f'data-province="{gone.pk}"' not in content
