@@ -87,14 +87,14 @@ def _previous_values(edition: Edition) -> tuple[list[calc.PreviousResult], dict[
     complete = bool(summary and summary.complete)
     values: list[calc.PreviousResult] = []
     published: dict[str, int] = {}
-    for result in YearResult.objects.filter(edition=previous).only(
-        "province_id", "index", "rank", "published_rank"
-    ):
-        if result.index is not None:
-            rank = result.rank if complete or result.published_rank is None else result.published_rank
-            values.append(calc.PreviousResult(key=str(result.province_id), index=result.index, rank=rank))
-        if result.published_rank is not None:
-            published[str(result.province_id)] = result.published_rank
+    for province_id, index, computed_rank, published_rank in YearResult.objects.filter(
+        edition=previous
+    ).values_list("province_id", "index", "rank", "published_rank"):
+        if index is not None:
+            rank = computed_rank if complete or published_rank is None else published_rank
+            values.append(calc.PreviousResult(key=str(province_id), index=index, rank=rank))
+        if published_rank is not None:
+            published[str(province_id)] = published_rank
     return values, published
 
 
@@ -219,18 +219,44 @@ def _published_rank_change(
     return None if previous is None else previous - published_rank
 
 
+# Bulk writes: COPY on PostgreSQL; None chooses by database, tests set False to exercise the portable path.
+USE_COPY: bool | None = None
+
+_YEAR_COLUMNS = (
+    "edition_id",
+    "province_id",
+    "index",
+    "index_source",
+    "points",
+    "max_points",
+    "rank",
+    "published_rank",
+    "region_rank",
+    "group",
+    "rank_change",
+    "index_change",
+    "change_basis",
+    "rank_mismatch",
+)
+# region rank, group, rank change, index change, basis, mismatch of a row known only by its published rank
+_NO_CHANGE = (None, "", None, None, calc.ChangeBasis.NEW_UNIT.value, False)
+_DOMAIN_COLUMNS = ("year_result_id", "domain_id", "points", "max_points", "percent", "rank")
+
+
+def _use_copy() -> bool:
+    return USE_COPY if USE_COPY is not None else connection.vendor == "postgresql"
+
+
 def _insert_rows(
     table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, use_copy: bool | None = None
 ) -> None:
     """Insert plain tuples without building model instances: PostgreSQL's COPY (tens of thousands of rows in
-    a fraction of a second), or executemany on other databases (the SQLite quick start). `use_copy` None
-    chooses by database; COPY does not show in Django's query log."""
-    if use_copy is None:
-        use_copy = connection.vendor == "postgresql"
+    a fraction of a second), or executemany on other databases (the SQLite quick start). COPY does not show
+    in Django's query log."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        if use_copy:
+        if _use_copy() if use_copy is None else use_copy:
             with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -239,6 +265,29 @@ def _insert_rows(
             # Table and column names come from the models, never from input; values go as parameters.
             sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})"  # noqa: S608
             cursor.executemany(sql, list(rows))
+
+
+def _write_year_results(rows: list[tuple[object, ...]]) -> list[int]:
+    """Insert year results (tuples in `_YEAR_COLUMNS` order) and return their ids, in order: the domain
+    results point to them. On PostgreSQL the ids are drawn from the table's sequence, then COPYed."""
+    if not _use_copy():
+        created = YearResult.objects.bulk_create(
+            [YearResult(**dict(zip(_YEAR_COLUMNS, row, strict=True))) for row in rows], batch_size=5000
+        )
+        return [result.pk for result in created]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [YearResult._meta.db_table, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    _insert_rows(
+        YearResult._meta.db_table,
+        ("id", *_YEAR_COLUMNS),
+        ((pk, *row) for pk, row in zip(ids, rows, strict=True)),
+        use_copy=True,
+    )
+    return ids
 
 
 def _delete_results(edition: Edition) -> None:
@@ -273,53 +322,44 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
 
     complete = loaded.edition_input.complete
     _delete_results(edition)
-    year_results = []
+    year_rows: list[tuple[object, ...]] = []
     for unit in result.units:
         published_rank = loaded.published_ranks.get(unit.key)
         rank_change = unit.rank_change
         if not complete:
             rank_change = _published_rank_change(unit, published_rank, loaded.previous_published)
-        year_results.append(
-            YearResult(
-                edition=edition,
-                province_id=int(unit.key),
-                index=unit.index,
-                index_source=unit.index_source.value,
-                points=unit.points,
-                max_points=unit.max_points,
-                rank=unit.rank,
-                published_rank=published_rank,
-                region_rank=unit.region_rank,
-                group=unit.group.value,
-                rank_change=rank_change,
-                index_change=unit.index_change,
-                change_basis=unit.change_basis.value,
-                rank_mismatch=unit.rank_mismatch,
+        year_rows.append(
+            (
+                edition.pk,
+                int(unit.key),
+                unit.index,
+                unit.index_source.value,
+                unit.points,
+                unit.max_points,
+                unit.rank,
+                published_rank,
+                unit.region_rank,
+                unit.group.value,
+                rank_change,
+                unit.index_change,
+                unit.change_basis.value,
+                unit.rank_mismatch,
             )
         )
-    year_results.extend(
-        YearResult(
-            edition=edition,
-            province_id=province_id,
-            index=None,
-            index_source="rank_only",
-            rank=published_rank,
-            published_rank=published_rank,
-            group="",
-            change_basis=calc.ChangeBasis.NEW_UNIT.value,
-        )
+    year_rows.extend(
+        # known only by the published rank: no index, no group, no change
+        (edition.pk, province_id, None, "rank_only", None, None, published_rank, published_rank, *_NO_CHANGE)
         for province_id, published_rank in loaded.rank_only
     )
-    # bulk_create fills in the ids (RETURNING) that the domain results point to.
-    YearResult.objects.bulk_create(year_results, batch_size=5000)
+    year_ids = _write_year_results(year_rows)
     domain_ids = {number: domain.pk for number, domain in loaded.domains.items()}
     _insert_rows(
         DomainResult._meta.db_table,
-        ("year_result_id", "domain_id", "points", "max_points", "percent", "rank"),
+        _DOMAIN_COLUMNS,
         (
-            (year_result.pk, domain_ids[d.number], d.points, d.max_points, d.percent, d.rank)
-            # rank-only rows come last in year_results and have no domains: zip stops before them
-            for year_result, unit in zip(year_results, result.units, strict=False)
+            (year_id, domain_ids[d.number], d.points, d.max_points, d.percent, d.rank)
+            # rank-only rows come last and have no domains: zip stops before them
+            for year_id, unit in zip(year_ids, result.units, strict=False)
             for d in unit.domains
         ),
     )
@@ -336,7 +376,7 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
             "moved_up": result.moved_up,
             "moved_down": result.moved_down,
             "unchanged": result.unchanged,
-            "unit_count": len(year_results),
+            "unit_count": len(year_rows),
             "expected_units": loaded.expected_units,
             "complete": complete,
             "merger_rule": loaded.edition_input.merger_rule.value,

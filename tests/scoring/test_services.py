@@ -16,8 +16,9 @@ from django.db.models import F, Max
 from django.test.utils import CaptureQueriesContext
 
 from parindex.models import Assessment, Domain, DomainScore, Edition, EditionKind, Province
+from scoring import services
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
-from scoring.services import RecomputeError, _insert_rows, is_rank_only, results_recompute
+from scoring.services import RecomputeError, is_rank_only, results_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -259,20 +260,23 @@ def test_query_count_does_not_grow_with_the_number_of_units(django_assert_max_nu
         results_recompute(edition=partial, cascade=False)
 
 
-def test_insert_rows_fallback_writes_the_same_values_as_copy() -> None:
-    """The executemany path serves databases without COPY (the SQLite quick start)."""
-    row = result_of(demo(2024), "cao-bang")
-    domains = list(DomainResult.objects.filter(year_result=row).order_by("domain__number"))
-    values = [(row.pk, d.domain_id, d.points, d.max_points, d.percent, d.rank) for d in domains]
-    DomainResult.objects.filter(year_result=row).delete()
-    columns = ("year_result_id", "domain_id", "points", "max_points", "percent", "rank")
+@pytest.mark.parametrize(("year", "kind"), [(2025, EditionKind.DEMO), (2012, EditionKind.OFFICIAL)])
+def test_portable_writes_give_the_same_rows_as_copy(
+    year: int, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without COPY (the SQLite quick start) the results are written by bulk_create and executemany."""
+    edition = Edition.objects.get(year=year, kind=kind)
+    monkeypatch.setattr(services, "USE_COPY", True)
+    results_recompute(edition=edition, cascade=False)
+    by_copy = snapshot(edition)
+    monkeypatch.setattr(services, "USE_COPY", False)
+    results_recompute(edition=edition, cascade=False)
+    portable = snapshot(edition)
 
-    _insert_rows(DomainResult._meta.db_table, columns, values, use_copy=False)
-
-    again = DomainResult.objects.filter(year_result=row).order_by("domain__number")
-    assert [
-        (r.year_result_id, r.domain_id, r.points, r.max_points, r.percent, r.rank) for r in again
-    ] == values
+    by_copy["summary"].pop("computed_at")
+    portable["summary"].pop("computed_at")
+    assert portable == by_copy
+    assert by_copy["years"]
 
 
 # --------------------------------------------------------------------------------------------- the command
