@@ -436,3 +436,12 @@ def test_grid_lists_the_units_of_the_year(edition, client):
     assert content.count('data-province="') == 34
     gone = Province.objects.filter(valid_until__isnull=False).first()
     assert f'data-province="{gone.pk}"' not in content
+
+
+def test_grid_reads_in_a_fixed_number_of_queries(edition, editor, client, django_assert_max_num_queries):
+    rows = [RowInput(p.pk, None, None, full_points()) for p in units()]  # every unit of the year entered
+    scores_save(edition=edition, rows=rows, user=editor)
+    with django_assert_max_num_queries(15):
+        response = client.get(_grid_url(edition))
+    assert response.content.decode().count('aria-invalid="true"') == 0
+    assert response.content.decode().count('value="12,4"') == 34  # domain 8: 80% of 15,5, shown as typed
