@@ -665,7 +665,9 @@ class ImportJob(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=ImportJobStatus.values), name="import_job_status_valid"
             ),
-            models.CheckConstraint(condition=Q(stage__in=ImportJobStage.values), name="import_job_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(stage__in=ImportJobStage.values), name="import_job_stage_valid"
+            ),
         ]
 
     def __str__(self) -> str:
