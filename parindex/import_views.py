@@ -134,7 +134,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "preview": preview,
         "rows": shown,
         "rows_hidden": len(rows) - len(shown),
-        "import_failed": job.stage == ImportJobStage.IMPORT and job.status == ImportJobStatus.FAILED,
+        "import_failed": job.status == ImportJobStatus.FAILED,  # the import refused, or a system error
         "can_confirm": bool(
             preview
             and preview.ok

@@ -557,3 +557,17 @@ def test_the_task_runs_a_job_by_id(edition, admin_user):
     job = importing.import_job_create(edition=edition, upload=upload(xlsx_bytes(GOOD_ROWS)), user=admin_user)
     assert import_run(job.pk) == {"job": job.pk, "stage": "preview", "status": "done"}
     assert import_run(10**9) == {"job": 10**9, "status": "missing"}
+
+
+def test_a_job_that_failed_shows_why(admin_client, edition):
+    job = ImportJob.objects.create(
+        edition=edition,
+        user=User.objects.get(username="quan-tri"),
+        filename="x.csv",
+        content=b"",
+        status=ImportJobStatus.FAILED,
+        messages=["Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên."],
+    )
+    page = admin_client.get(reverse("transfer:job", args=[job.pk])).content.decode()
+    assert "Lỗi hệ thống khi xử lý tệp" in page
+    assert "Xác nhận nhập" not in page
