@@ -108,9 +108,10 @@ class TargetAdmin(admin.ModelAdmin):
     list_select_related = ["province"]
 
 
-# --- Entry: editor assignments (admins give editors their editions and provinces) and edition events ---------
+# --- Entry: editor assignments (admins give editors their editions and provinces) ----------------------------
+# Edition events (publish, reopen) are shown on each edition's history page, not edited here.
 
-from parindex.models import EditionEvent, EditorAssignment  # noqa: E402 - appended section, kept together
+from parindex.models import EditorAssignment  # noqa: E402 - appended section, kept together
 
 
 @admin.register(EditorAssignment)
@@ -120,21 +121,3 @@ class EditorAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "province__name"]
     list_select_related = ["user", "edition", "province"]
     autocomplete_fields = ["province"]
-
-
-@admin.register(EditionEvent)
-class EditionEventAdmin(admin.ModelAdmin):
-    """Read-only: events are written by the publishing services and kept as they happened."""
-
-    list_display = ["at", "edition", "kind", "user", "reason"]
-    list_filter = ["kind", "edition"]
-    list_select_related = ["edition", "user"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
