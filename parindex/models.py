@@ -551,9 +551,7 @@ class EditorAssignment(models.Model):
         verbose_name = _("phân công nhập liệu")
         verbose_name_plural = _("phân công nhập liệu")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "edition", "province"], name="editor_assignment_unique"
-            ),
+            models.UniqueConstraint(fields=["user", "edition", "province"], name="editor_assignment_unique"),
             models.UniqueConstraint(
                 fields=["user", "edition"],
                 condition=Q(province__isnull=True),
