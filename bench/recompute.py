@@ -189,6 +189,9 @@ def main() -> None:
             assert YearResult.objects.filter(edition=edition).exists()
         maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(f"process maximum resident set size: {maxrss_mib:.0f} MiB")
+        # The machines are shared: a load above the number of cores means the timings above are inflated.
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
         connection.close()
     finally:
         _recreate(maintenance, name, drop_only=True)
