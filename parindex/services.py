@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from parindex import permissions
 from parindex.models import (
@@ -409,8 +410,17 @@ def _write(
     user: User,
     reason: str,
 ) -> SaveReport:
+    """Write only what changed. New and changed rows are written in bulk, with their history rows in bulk too
+    (simple_history's bulk helpers: same user, reason and old/new values as one save() each, a few statements
+    instead of two per score); removals, which are rare, go one by one."""
     created = updated = unchanged = scores_changed = deleted = 0
     changed_provinces: list[int] = []
+    new_assessments: list[Assessment] = []
+    changed_assessments: list[Assessment] = []
+    new_scores: list[tuple[Assessment, Domain, Decimal]] = []
+    changed_scores: list[DomainScore] = []
+    history_user = user if user.is_authenticated else None
+    now = timezone.now()
     for plan in planned:
         pid = plan.row.province_id
         existing = stored.get(pid)
@@ -447,17 +457,19 @@ def _write(
                 published_index=plan.index,
                 published_rank=plan.rank,
                 version=1,
+                source_url="",
+                note="",
+                updated_at=now,
             )
-            _set_history(assessment, user, reason)
-            assessment.save()
+            new_assessments.append(assessment)
             created += 1
         else:
             assessment = existing
             assessment.published_index = plan.index
             assessment.published_rank = plan.rank
             assessment.version += 1
-            _set_history(assessment, user, reason)
-            assessment.save()
+            assessment.updated_at = now
+            changed_assessments.append(assessment)
             updated += 1
         changed_provinces.append(pid)
         for number in score_changes:
@@ -468,14 +480,31 @@ def _write(
                 _set_history(score, user, reason)
                 score.delete()
             elif score is None:
-                score = DomainScore(assessment=assessment, domain=domains[number], points=value)
-                _set_history(score, user, reason)
-                score.save()
+                new_scores.append((assessment, domains[number], value))
             else:
                 score.points = value
-                _set_history(score, user, reason)
-                score.save()
+                changed_scores.append(score)
             scores_changed += 1
+    bulk = {"default_user": history_user, "default_change_reason": reason or None, "default_date": now}
+    if new_assessments:
+        bulk_create_with_history(new_assessments, Assessment, batch_size=1000, **bulk)
+    if changed_assessments:
+        bulk_update_with_history(
+            changed_assessments,
+            Assessment,
+            ["published_index", "published_rank", "version", "updated_at"],
+            batch_size=1000,
+            **bulk,
+        )
+    if new_scores:
+        bulk_create_with_history(
+            [DomainScore(assessment=a, domain=d, points=p) for a, d, p in new_scores],
+            DomainScore,
+            batch_size=2000,
+            **bulk,
+        )
+    if changed_scores:
+        bulk_update_with_history(changed_scores, DomainScore, ["points"], batch_size=2000, **bulk)
     return SaveReport(
         created=created,
         updated=updated,
