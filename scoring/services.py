@@ -128,15 +128,15 @@ def _load(edition: Edition) -> _Loaded:
     units = []
     rank_only: list[tuple[int, int]] = []
     for assessment_id, province_id, published_index, published_rank, region in assessments:
-        points = scores.get(assessment_id, [])
-        if _rank_only(published_index, published_rank, bool(points)):
+        unit_points = scores.get(assessment_id, [])
+        if published_rank is not None and _rank_only(published_index, published_rank, bool(unit_points)):
             rank_only.append((province_id, published_rank))
             continue
         units.append(
             calc.UnitInput(
                 key=str(province_id),
                 region=region,
-                domains=tuple(sorted(points, key=lambda p: p.number)),
+                domains=tuple(sorted(unit_points, key=lambda p: p.number)),
                 published_index=published_index,
                 published_rank=published_rank,
             )
@@ -248,7 +248,7 @@ def _use_copy() -> bool:
 
 
 def _insert_rows(
-    table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *, use_copy: bool | None = None
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, use_copy: bool | None = None
 ) -> None:
     """Insert plain tuples without building model instances: PostgreSQL's COPY (tens of thousands of rows in
     a fraction of a second), or executemany on other databases (the SQLite quick start). COPY does not show
@@ -267,7 +267,7 @@ def _insert_rows(
             cursor.executemany(sql, list(rows))
 
 
-def _write_year_results(rows: list[tuple[object, ...]]) -> list[int]:
+def _write_year_results(rows: list[tuple[Any, ...]]) -> list[int]:
     """Insert year results (tuples in `_YEAR_COLUMNS` order) and return their ids, in order: the domain
     results point to them. On PostgreSQL the ids are drawn from the table's sequence, then COPYed."""
     if not _use_copy():
@@ -322,7 +322,7 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
 
     complete = loaded.edition_input.complete
     _delete_results(edition)
-    year_rows: list[tuple[object, ...]] = []
+    year_rows: list[tuple[Any, ...]] = []
     for unit in result.units:
         published_rank = loaded.published_ranks.get(unit.key)
         rank_change = unit.rank_change

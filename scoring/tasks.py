@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, RedisConnectionError)
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
     name="scoring.recompute_edition",
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
