@@ -256,6 +256,8 @@ def _plan(
         invalid = {int(e.field[1:]) for e in errors[errors_before:] if e.field.startswith("d")}
         filled = [n for n, v in final.items() if v is not None or n in invalid]
         missing = sorted(n for n, v in final.items() if v is None and n not in invalid)
+        # A unit may be known by its published rank alone (press releases often give nothing more): such a row
+        # is stored, and scoring shows it with that rank and no index.
         if filled and missing and index is None:
             errors.append(
                 CellError(
@@ -265,15 +267,6 @@ def _plan(
                         "%(name)s: thiếu điểm lĩnh vực %(domains)s. Nhập đủ 8 lĩnh vực, hoặc nhập chỉ số công bố."
                     )
                     % {"name": province.name, "domains": ", ".join(str(n) for n in missing)},
-                )
-            )
-        elif not filled and index is None and rank is not None:
-            errors.append(
-                CellError(
-                    pid,
-                    "published_index",
-                    _("%(name)s: không có điểm lĩnh vực thì cần nhập chỉ số công bố.")
-                    % {"name": province.name},
                 )
             )
         planned.append(_Planned(row=row, index=index, rank=rank, points=final))

@@ -99,7 +99,6 @@ BAD_SERVICE_ROWS = {
     "index-above-100": ({}, Decimal("100.01"), None, "published_index", "từ 0 đến 100"),
     "rank-zero": ({}, Decimal("80"), 0, "published_rank", "từ 1"),
     "partial-row-without-index": ({1: None, 2: None}, None, None, "row", "thiếu điểm lĩnh vực 1, 2"),
-    "rank-without-index": ({n: None for n in range(1, 9)}, None, 5, "published_index", "cần nhập chỉ số"),
 }
 
 
@@ -167,6 +166,14 @@ def test_scores_save_accepts_a_row_with_only_published_index_and_rank(edition, e
         12,
         0,
     )
+
+
+def test_scores_save_accepts_a_row_known_only_by_its_published_rank(edition, editor):
+    """Press releases often give a province's rank and nothing more (see the published totals fixture)."""
+    province = units()[0]
+    scores_save(edition=edition, rows=[RowInput(province.pk, None, 17, {})], user=editor)
+    assessment = Assessment.objects.get(edition=edition, province=province)
+    assert (assessment.published_index, assessment.published_rank, assessment.scores.count()) == (None, 17, 0)
 
 
 def test_resaving_the_same_values_writes_nothing_and_adds_no_history(edition, editor):
