@@ -94,7 +94,10 @@ class YearResult(models.Model):
 
 
 class DomainResult(models.Model):
-    year_result = models.ForeignKey(YearResult, on_delete=models.CASCADE, related_name="domains")
+    # The unique (year_result, domain) index serves lookups by year_result; a second index would slow writes.
+    year_result = models.ForeignKey(
+        YearResult, on_delete=models.CASCADE, related_name="domains", db_index=False
+    )
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=5, decimal_places=2)
     max_points = models.DecimalField(max_digits=5, decimal_places=2)
