@@ -424,9 +424,7 @@ def _parse_row(
         try:
             rank = parse_rank(raw.rank)
         except NumberError as error:
-            cell_errors["published_rank"] = _("Xếp hạng: %(error)s") % {
-                "error": _rank_message(raw.rank, error)
-            }
+            cell_errors["published_rank"] = str(error)
         else:
             if rank is not None and rank > unit_count:
                 cell_errors["published_rank"] = _(
@@ -435,15 +433,6 @@ def _parse_row(
             else:
                 values["published_rank"] = rank
     return values
-
-
-def _rank_message(raw: Any, error: NumberError) -> str:
-    """A number with decimals is refused by parse_rank as "more than 0 decimals": say what a rank is."""
-    try:
-        parse_decimal(raw)
-    except NumberError:
-        return str(error)
-    return _("thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
 
 
 def _mark_duplicates(rows: list[PreviewRow]) -> None:

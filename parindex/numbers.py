@@ -57,11 +57,13 @@ def parse_decimal(raw: object, *, places: int = 2) -> Decimal | None:
 
 def parse_rank(raw: object) -> int | None:
     """A rank: a whole number from 1, or None for an empty cell."""
-    value = parse_decimal(raw, places=0)
+    message = _("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
+    try:
+        value = parse_decimal(raw)
+    except NumberError as error:
+        raise NumberError(message) from error
     if value is None:
         return None
     if value != value.to_integral_value() or value < 1:
-        raise NumberError(
-            _("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
-        )
+        raise NumberError(message)
     return int(value)

@@ -128,7 +128,7 @@ BAD_INPUTS = {
     ),
     "rank-not-whole": (
         lambda: csv_bytes([*GOOD_ROWS, data_row("Quảng Nam", rank="2,5")]),
-        "thứ hạng phải là số nguyên từ 1 trở lên (nhận được “2,5”)",
+        "Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “2,5”)",
     ),
     "rank-beyond-the-units": (
         lambda: csv_bytes([*GOOD_ROWS, data_row("Quảng Nam", rank="64")]),
