@@ -15,20 +15,18 @@ from django.utils.translation import gettext as _
 
 from parindex.models import Assessment, Domain, DomainScore, Edition, EditionEvent, Province
 from parindex.services import domains_of, percent_of_max
+from scoring.calculation import round_half_up
 
 EMPTY = "—"
 
 
 def format_number(value: Decimal | int | None) -> str:
-    """A number as staff write it: decimal comma, no trailing zeros beyond two decimals ("8,75", "90")."""
+    """A number as the Ministry publishes it: decimal comma and two decimals ("8,75", "90,00"); ranks whole."""
     if value is None:
         return ""
     if isinstance(value, int):
         return str(value)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return f"{round_half_up(value):.2f}".replace(".", ",")
 
 
 @dataclass(frozen=True)

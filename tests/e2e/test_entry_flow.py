@@ -82,7 +82,7 @@ def test_editor_enters_scores_approver_publishes_public_sees_them(new_page, task
     cell.fill("8,5")
     editor.get_by_role("button", name="Lưu").click()
     expect(editor.locator(".messages")).to_contain_text("Đã lưu: 1 đơn vị mới")
-    expect(editor.locator(f'[name="p-{pid}-d1"]')).to_have_value("8,5")
+    expect(editor.locator(f'[name="p-{pid}-d1"]')).to_have_value("8,50")
     assert edition.assessments.get().scores.get(domain__number=1).points == Decimal("8.5")
 
     # Not public yet: the public ranking has no 2025 official edition.

@@ -347,7 +347,7 @@ def test_grid_in_percent_mode_stores_points_and_shows_percent(edition, client):
         assessment__edition=edition, assessment__province=province, domain__number=3
     ).points == Decimal("7.25")
     percent_page = client.get(_grid_url(edition), {"don_vi": "phan_tram"}).content.decode()
-    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="50"' in percent_page
+    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="50,00"' in percent_page
     points_page = client.get(_grid_url(edition)).content.decode()
     assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="7,25"' in points_page
 
@@ -451,4 +451,4 @@ def test_grid_reads_in_a_fixed_number_of_queries(edition, editor, client, django
     with django_assert_max_num_queries(15):
         response = client.get(_grid_url(edition))
     assert response.content.decode().count('aria-invalid="true"') == 0
-    assert response.content.decode().count('value="12,4"') == 34  # domain 8: 80% of 15,5, shown as typed
+    assert response.content.decode().count('value="12,40"') == 34  # domain 8: 80% of 15,5, two decimals

@@ -177,8 +177,8 @@ def test_history_pages_show_who_and_old_and_new_values(edition, editor):
     assert response.status_code == 200
     changes = response.context["page"].object_list
     by_field = {(c.field, c.old, c.new) for c in changes}
-    assert ("Lĩnh vực 3 (điểm)", "11,6", "12,25") in by_field
-    assert ("Chỉ số công bố (%)", "—", "91,5") in by_field
+    assert ("Lĩnh vực 3 (điểm)", "11,60", "12,25") in by_field
+    assert ("Chỉ số công bố (%)", "—", "91,50") in by_field
     assert {c.who for c in changes} == {"bien-tap"}
     content = response.content.decode()
     assert "12,25" in content and "11,6" in content and "bien-tap" in content
