@@ -75,7 +75,8 @@ def edition_rows(edition: Edition, *, empty: bool = False) -> list[list[Any]]:
 
 
 def sheet_title(edition: Edition) -> str:
-    return f"PAR INDEX {edition.year}"
+    # Demo data is labelled wherever it shows, exported files included.
+    return f"PAR INDEX {edition.year} DEMO" if edition.is_demo else f"PAR INDEX {edition.year}"
 
 
 def filename(edition: Edition, extension: str, *, template: bool = False) -> str:
@@ -122,6 +123,11 @@ def to_xlsx(edition: Edition, *, empty: bool = False) -> bytes:
 def _guide(sheet: Any, edition: Edition, domains: dict[int, Domain]) -> None:
     lines: list[Sequence[Any]] = [
         [str(edition)],
+        *(
+            [[_("DỮ LIỆU MINH HỌA (DEMO): sinh tự động, không phải kết quả chính thức của Bộ Nội vụ.")]]
+            if edition.is_demo
+            else []
+        ),
         [_("Nhập vào trang tính đầu tiên; không đổi tên các cột, không gộp ô, không dùng công thức.")],
         [_("Điểm lĩnh vực ghi bằng điểm (không theo %); chỉ số ghi theo %; dấu thập phân: chấm hoặc phẩy.")],
         [_("Ô để trống: giữ nguyên số liệu đã lưu. Dòng chỉ có tên tỉnh: bỏ qua.")],
