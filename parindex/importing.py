@@ -229,14 +229,13 @@ def match_unit(matcher: ProvinceMatcher, name: str) -> Province:
     raise UnknownProvince(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name})
 
 
-def _column_label(field_name: str, domains: dict[int, Domain]) -> str:
+def _column_label(field_name: str) -> str:
     if field_name == "published_index":
         return _("Chỉ số (%)")
     if field_name == "published_rank":
         return _("Xếp hạng")
-    number = int(field_name[1:])
-    domain = domains.get(number)
-    return _("LV%(n)s") % {"n": number} if domain is None else f"{number}. {domain.name_vi}"
+    # Short, as in the grid: eight full domain names would make the header taller than the rows.
+    return _("LV %(n)s") % {"n": int(field_name[1:])}
 
 
 def analyse(
@@ -264,7 +263,7 @@ def analyse(
     fields = [f"d{n}" for n in table.domain_numbers]
     fields += ["published_index"] if table.has_index else []
     fields += ["published_rank"] if table.has_rank else []
-    preview.columns = [(f, _column_label(f, domains)) for f in fields]
+    preview.columns = [(f, _column_label(f)) for f in fields]
 
     _file_checks(edition, table, domains, preview)
     if preview.errors:
