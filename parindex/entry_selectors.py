@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from parindex.models import Assessment, Domain, DomainScore, Edition, EditionEvent, Province
+from parindex.models import Assessment, Domain, DomainScore, Edition, EditionEvent, Methodology, Province
 from parindex.services import domains_of, percent_of_max
 from scoring.calculation import round_half_up
 
@@ -221,8 +221,11 @@ def edition_history(edition: Edition) -> list[Change]:
         .order_by("history_date", "history_id")
     )
     status_labels = dict(Edition._meta.get_field("status").choices or [])
+    methodology_codes = dict(Methodology.objects.values_list("id", "code"))
 
     def show_edition_value(value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):  # methodology_id, the one integer field
+            return methodology_codes.get(value, str(value))
         if isinstance(value, str):
             return str(status_labels.get(value, value))
         if isinstance(value, datetime):
@@ -231,7 +234,7 @@ def edition_history(edition: Edition) -> list[Change]:
 
     changes = _diff_records(
         edition_records,
-        {"status": _("Trạng thái"), "methodology_id": _("Bộ tiêu chí (mã số)"), "note": _("Ghi chú")},
+        {"status": _("Trạng thái"), "methodology_id": _("Bộ tiêu chí"), "note": _("Ghi chú")},
         unit_of=lambda record: "",
         show=show_edition_value,
     )

@@ -196,3 +196,14 @@ def test_history_pages_are_paginated(edition, editor):
     assert page.paginator.num_pages == 2
     second = _client(editor).get(reverse("entry:edition_history", args=[edition.pk]), {"trang": "2"})
     assert second.context["page"].number == 2
+
+
+def test_edition_history_names_the_methodology_by_its_code(client, django_user_model):
+    from django.urls import reverse
+
+    from parindex.models import Edition, EditionKind
+
+    edition = Edition.objects.get(year=2024, kind=EditionKind.OFFICIAL)
+    client.force_login(django_user_model.objects.create_superuser("xem-lich-su", password="x"))
+    page = client.get(reverse("entry:edition_history", args=[edition.pk])).content.decode()
+    assert "QĐ 876/QĐ-BNV" in page
