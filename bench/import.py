@@ -25,9 +25,8 @@ import time
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from throwaway_db import bench_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,24 +35,6 @@ YEARS = tuple(range(2015, 2025))
 KINDS = ("official", "self")
 TARGET_SECONDS = 10.0
 SEED = 20250406
-
-
-def _bench_url() -> tuple[str, str, str]:
-    source = os.environ.get("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/parindex")
-    parts = urlsplit(source)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"bench/import.py needs a PostgreSQL DATABASE_URL, got {source!r}")
-    name = os.environ.get("BENCH_IMPORT_DATABASE_NAME", "parindex_bench_import")
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return bench, maintenance, name
-
-
-def _recreate(maintenance: str, name: str, *, drop_only: bool = False) -> None:
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup() -> tuple[list[object], object]:
@@ -133,8 +114,10 @@ def _import_all(editions: list[object], files: list[bytes], user: object) -> lis
 
 
 def main() -> None:
-    bench_url, maintenance, name = _bench_url()
-    _recreate(maintenance, name)
+    bench_url, maintenance, name = bench_urls(
+        "bench/import.py", "BENCH_IMPORT_DATABASE_NAME", "parindex_bench_import"
+    )
+    recreate(maintenance, name)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.pop("REDIS_URL", None)  # tasks inline; the recompute is replaced below and not timed
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parindex.settings")
@@ -195,7 +178,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(maintenance, name, drop_only=True)
+        recreate(maintenance, name, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from throwaway_db import bench_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,25 +29,6 @@ SYNTHETIC_UNITS = 10_000
 SYNTHETIC_YEARS = (2098, 2099)  # far from the real years, so the fixtures' units never count in them
 REPEATS = 3
 TARGETS = {"63": 0.2, "10000": 5.0}  # seconds, wall clock, best of 3
-
-
-def _bench_url() -> tuple[str, str, str]:
-    """(bench database URL, maintenance database URL, bench database name) from DATABASE_URL."""
-    source = os.environ.get("DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/parindex")
-    parts = urlsplit(source)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"bench/recompute.py needs a PostgreSQL DATABASE_URL, got {source!r}")
-    name = os.environ.get("BENCH_DATABASE_NAME", "parindex_bench")
-    bench = urlunsplit(parts._replace(path=f"/{name}"))
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    return bench, maintenance, name
-
-
-def _recreate(maintenance: str, name: str, *, drop_only: bool = False) -> None:
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _best_of(runs: int, action: Callable[[], object]) -> float:
@@ -139,8 +119,8 @@ def _synthetic_edition() -> tuple[object, object]:
 
 
 def main() -> None:
-    bench_url, maintenance, name = _bench_url()
-    _recreate(maintenance, name)
+    bench_url, maintenance, name = bench_urls("bench/recompute.py", "BENCH_DATABASE_NAME", "parindex_bench")
+    recreate(maintenance, name)
     os.environ["DATABASE_URL"] = bench_url  # before django.setup(): settings read it once
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parindex.settings")
     try:
@@ -194,7 +174,7 @@ def main() -> None:
         print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
         connection.close()
     finally:
-        _recreate(maintenance, name, drop_only=True)
+        recreate(maintenance, name, drop_only=True)
     if failed:
         raise SystemExit(f"targets missed: {', '.join(failed)}")
 
