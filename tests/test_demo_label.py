@@ -18,7 +18,6 @@ BANNER = 'data-testid="demo-banner"'
 
 @pytest.fixture
 def staff_client(client, django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     client.force_login(django_user_model.objects.create_superuser("quan-tri", password="x"))
     return client
 

@@ -8,7 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_five_failed_logins_lock_the_account_with_a_vietnamese_page(client, django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     django_user_model.objects.create_user("can-bo", password="mat-khau-dung-123")
     url = reverse("login")
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -20,7 +19,6 @@ def test_five_failed_logins_lock_the_account_with_a_vietnamese_page(client, djan
 
 
 def test_a_correct_login_before_the_limit_gets_through(client, django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     django_user_model.objects.create_user("can-bo", password="mat-khau-dung-123")
     url = reverse("login")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):

@@ -38,12 +38,6 @@ from tests.parindex.entry_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """These tests create many users; the real password hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def edition():
     return draft_edition(kind=EditionKind.OFFICIAL)
