@@ -53,8 +53,8 @@ bench: $(STAMP) services
 	$(TEST_ENV) $(BIN)/python bench/import.py
 
 messages: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete
-	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -33,9 +34,16 @@ class Region(models.Model):
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("vùng")
-        verbose_name_plural = _("vùng")
+        verbose_name_plural = pgettext_lazy("plural", "vùng")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the English name where one is recorded)."""
+        if self.name_en and get_language() == "en":
+            return self.name_en
         return self.name
 
 
@@ -84,7 +92,7 @@ class Province(models.Model):
     class Meta:
         ordering = ["code", "valid_from"]
         verbose_name = _("tỉnh, thành phố")
-        verbose_name_plural = _("tỉnh, thành phố")
+        verbose_name_plural = pgettext_lazy("plural", "tỉnh, thành phố")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True)
@@ -122,7 +130,7 @@ class Succession(models.Model):
     class Meta:
         ordering = ["successor__code", "predecessor__code"]
         verbose_name = _("kế thừa")
-        verbose_name_plural = _("kế thừa")
+        verbose_name_plural = pgettext_lazy("plural", "kế thừa")
         constraints = [
             models.UniqueConstraint(fields=["predecessor", "successor"], name="succession_unique"),
             models.CheckConstraint(
@@ -161,7 +169,7 @@ class Methodology(models.Model):
     class Meta:
         ordering = [F("year_from").asc(nulls_first=True), "code"]
         verbose_name = _("bộ tiêu chí")
-        verbose_name_plural = _("bộ tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "bộ tiêu chí")
         constraints = [
             models.CheckConstraint(
                 condition=Q(year_until__isnull=True)
@@ -213,7 +221,7 @@ class Domain(models.Model):
     class Meta:
         ordering = ["methodology", "number"]
         verbose_name = _("lĩnh vực")
-        verbose_name_plural = _("lĩnh vực")
+        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực")
         constraints = [
             models.UniqueConstraint(fields=["methodology", "number"], name="domain_number_unique"),
             models.CheckConstraint(
@@ -277,7 +285,7 @@ class Edition(models.Model):
     class Meta:
         ordering = ["-year", "kind"]
         verbose_name = _("kỳ đánh giá")
-        verbose_name_plural = _("kỳ đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "kỳ đánh giá")
         constraints = [
             models.UniqueConstraint(fields=["year", "kind"], name="edition_year_kind_unique"),
             models.CheckConstraint(
@@ -355,7 +363,7 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["edition", "province__code"]
         verbose_name = _("kết quả đánh giá")
-        verbose_name_plural = _("kết quả đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "kết quả đánh giá")
         constraints = [
             models.UniqueConstraint(
                 fields=["edition", "province"],
@@ -403,7 +411,7 @@ class DomainScore(models.Model):
     class Meta:
         ordering = ["assessment", "domain__number"]
         verbose_name = _("điểm lĩnh vực")
-        verbose_name_plural = _("điểm lĩnh vực")
+        verbose_name_plural = pgettext_lazy("plural", "điểm lĩnh vực")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "domain"], name="domain_score_unique"),
             models.CheckConstraint(
@@ -457,7 +465,7 @@ class PublishedAverage(models.Model):
     class Meta:
         ordering = ["year", "region__order"]
         verbose_name = _("giá trị trung bình công bố")
-        verbose_name_plural = _("giá trị trung bình công bố")
+        verbose_name_plural = pgettext_lazy("plural", "giá trị trung bình công bố")
         constraints = [
             models.UniqueConstraint(fields=["year", "region"], name="published_average_unique"),
             models.UniqueConstraint(
@@ -504,7 +512,7 @@ class Target(models.Model):
     class Meta:
         ordering = ["province", "year"]
         verbose_name = _("mục tiêu")
-        verbose_name_plural = _("mục tiêu")
+        verbose_name_plural = pgettext_lazy("plural", "mục tiêu")
         constraints = [
             models.UniqueConstraint(fields=["province", "year"], name="target_province_year_unique"),
             models.CheckConstraint(
@@ -549,7 +557,7 @@ class EditorAssignment(models.Model):
     class Meta:
         ordering = ["edition", "user", "province__code"]
         verbose_name = _("phân công nhập liệu")
-        verbose_name_plural = _("phân công nhập liệu")
+        verbose_name_plural = pgettext_lazy("plural", "phân công nhập liệu")
         constraints = [
             models.UniqueConstraint(fields=["user", "edition", "province"], name="editor_assignment_unique"),
             models.UniqueConstraint(
@@ -591,7 +599,7 @@ class EditionEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("sự kiện kỳ đánh giá")
-        verbose_name_plural = _("sự kiện kỳ đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "sự kiện kỳ đánh giá")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="reopened") | ~Q(reason=""),
@@ -657,7 +665,7 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("lần nhập tệp")
-        verbose_name_plural = _("lần nhập tệp")
+        verbose_name_plural = pgettext_lazy("plural", "lần nhập tệp")
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="import_job_progress_range"),
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parindex.models import Domain, Edition, Province, Region
 
@@ -38,7 +39,7 @@ class EditionSummary(models.Model):
 
     class Meta:
         verbose_name = _("tổng hợp kỳ đánh giá")
-        verbose_name_plural = _("tổng hợp kỳ đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "tổng hợp kỳ đánh giá")
 
     def __str__(self) -> str:
         return str(self.edition)
