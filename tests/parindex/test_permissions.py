@@ -228,3 +228,92 @@ def test_login_form_logs_an_editor_in(world):
 def test_weak_passwords_are_refused(world, password):
     with pytest.raises(ValidationError):
         validate_password(password, user=world["users"]["editor-assigned"])
+
+
+# --- Spreadsheet import: upload (creates an import job) and confirm (writes the scores) -------------------
+
+UPLOAD_ALLOWED = {"editor-assigned", "editor-other-province", "admin", "superuser"}
+CONFIRM_ALLOWED = {"editor-assigned"}  # only who saw the preview confirms it
+CONFIRM_SEES_JOB = {"admin", "superuser"}  # admins may look at anyone's upload, not confirm it for them
+
+
+def _upload_file(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    head = ";".join(["Tỉnh, thành phố", *(f"LV{n}" for n in range(1, 9))])
+    points = ";".join(f"{v}".replace(".", ",") for v in full_points().values())
+    content = f"{head}\n{world['province'].name};{points}\n".encode("utf-8-sig")
+    return SimpleUploadedFile("ket-qua.csv", content, content_type="text/csv")
+
+
+def _import_state():
+    from parindex.models import ImportJob
+
+    return (*_state(), sorted(ImportJob.objects.values_list("pk", "stage", "status")))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_import_upload(world, role):
+    url = reverse("transfer:upload", args=[world["draft"].pk])
+    before = _import_state()
+    response = _client(world, role).post(url, {"file": _upload_file(world)})
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+        assert _import_state() == before
+    elif role in UPLOAD_ALLOWED:
+        assert response.status_code == 302
+        assert "/viec/" in response["Location"]
+        assert _import_state() != before
+    else:
+        assert response.status_code == 403
+        assert _import_state() == before
+
+
+@pytest.fixture
+def previewed_job(world):
+    """An import previewed by the assigned editor, ready to be confirmed."""
+    from parindex.models import ImportJob
+
+    owner = _client(world, "editor-assigned")
+    owner.post(reverse("transfer:upload", args=[world["draft"].pk]), {"file": _upload_file(world)})
+    return ImportJob.objects.get(user=world["users"]["editor-assigned"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_import_confirm(world, previewed_job, role):
+    url = reverse("transfer:confirm", args=[previewed_job.pk])
+    before = _state()
+    response = _client(world, role).post(url)
+    if role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+        assert _state() == before
+    elif role in CONFIRM_ALLOWED:
+        assert response.status_code == 302
+        assert _state() != before
+        assert Assessment.objects.filter(edition=world["draft"], province=world["province"]).exists()
+    elif role in CONFIRM_SEES_JOB:
+        assert response.status_code == 302  # back to the job page, with the reason
+        assert _state() == before
+    else:
+        assert response.status_code == 404  # another user's upload: not even its existence is told
+        assert _state() == before
+
+
+def test_get_on_import_confirm_writes_nothing(world, previewed_job):
+    before = _state()
+    response = _client(world, "editor-assigned").get(reverse("transfer:confirm", args=[previewed_job.pk]))
+    assert response.status_code == 405
+    assert _state() == before
+
+
+@pytest.mark.parametrize("url_name", ["upload", "confirm"])
+def test_import_posts_without_csrf_token_are_refused(world, previewed_job, url_name):
+    if url_name == "upload":
+        url, data = reverse("transfer:upload", args=[world["draft"].pk]), {"file": _upload_file(world)}
+    else:
+        url, data = reverse("transfer:confirm", args=[previewed_job.pk]), {}
+    before = _import_state()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["editor-assigned"])
+    assert client.post(url, data).status_code == 403
+    assert _import_state() == before
