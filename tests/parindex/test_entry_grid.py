@@ -446,3 +446,22 @@ def test_grid_reads_in_a_fixed_number_of_queries(edition, editor, client, django
         response = client.get(_grid_url(edition))
     assert response.content.decode().count('aria-invalid="true"') == 0
     assert response.content.decode().count('value="12,40"') == 34  # domain 8: 80% of 15,5, two decimals
+
+
+@pytest.mark.parametrize("year, unit_count", [(2024, 63), (2025, 34)], ids=["63-units", "34-units"])
+def test_grid_query_count_does_not_grow_with_the_units(year, unit_count, django_assert_max_num_queries):
+    from django.test import Client
+
+    edition = draft_edition(year=year)
+    editor = make_user(f"bien-tap-{year}", "editor")
+    assign(editor, edition)
+    scores_save(
+        edition=edition,
+        rows=[RowInput(p.pk, None, None, full_points()) for p in units(year)],
+        user=editor,
+    )
+    client = Client()
+    client.force_login(editor)
+    with django_assert_max_num_queries(15):
+        response = client.get(_grid_url(edition))
+    assert response.content.decode().count('data-province="') == unit_count
