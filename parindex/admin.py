@@ -25,12 +25,12 @@ admin.site.index_title = _("Dữ liệu tham chiếu và kết quả")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["name", "name_en", "order"]
     list_editable = ["order"]
 
 
-class SuccessionInline(admin.TabularInline):
+class SuccessionInline(admin.TabularInline[Succession, Province]):
     model = Succession
     fk_name = "successor"
     extra = 0
@@ -40,7 +40,7 @@ class SuccessionInline(admin.TabularInline):
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(admin.ModelAdmin[Province]):
     list_display = ["code", "name", "official_name", "kind", "region", "valid_from", "valid_until"]
     list_filter = ["region", "kind", "valid_until", "valid_from"]
     search_fields = ["name", "official_name", "code", "slug"]
@@ -49,45 +49,45 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Succession)
-class SuccessionAdmin(admin.ModelAdmin):
+class SuccessionAdmin(admin.ModelAdmin[Succession]):
     list_display = ["predecessor", "successor", "date"]
     list_select_related = ["predecessor", "successor"]
     autocomplete_fields = ["predecessor", "successor"]
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(admin.TabularInline[Domain, Methodology]):
     model = Domain
     extra = 0
 
 
 @admin.register(Methodology)
-class MethodologyAdmin(admin.ModelAdmin):
+class MethodologyAdmin(admin.ModelAdmin[Methodology]):
     list_display = ["code", "title", "year_from", "year_until", "is_demo"]
     inlines = [DomainInline]
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(admin.ModelAdmin[Domain]):
     list_display = ["methodology", "number", "name_vi", "max_points", "max_points_status"]
     list_filter = ["methodology", "max_points_status"]
     list_select_related = ["methodology"]
 
 
 @admin.register(Edition)
-class EditionAdmin(SimpleHistoryAdmin):
+class EditionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no type hints
     list_display = ["year", "kind", "status", "methodology", "published_at"]
     list_filter = ["kind", "status", "year"]
     list_select_related = ["methodology"]
 
 
-class DomainScoreInline(admin.TabularInline):
+class DomainScoreInline(admin.TabularInline[DomainScore, Assessment]):
     model = DomainScore
     extra = 0
     autocomplete_fields = []
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no type hints
     list_display = ["edition", "province", "published_index", "published_rank", "version"]
     list_filter = ["edition__kind", "edition__year"]
     search_fields = ["province__name"]
@@ -96,14 +96,14 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PublishedAverage)
-class PublishedAverageAdmin(admin.ModelAdmin):
+class PublishedAverageAdmin(admin.ModelAdmin[PublishedAverage]):
     list_display = ["year", "region", "average", "source_url"]
     list_filter = ["year", "region"]
     list_select_related = ["region"]
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(admin.ModelAdmin[Target]):
     list_display = ["province", "year", "target_rank", "target_group", "target_index"]
     list_select_related = ["province"]
 
@@ -115,7 +115,7 @@ from parindex.models import EditorAssignment  # noqa: E402 - appended section, k
 
 
 @admin.register(EditorAssignment)
-class EditorAssignmentAdmin(admin.ModelAdmin):
+class EditorAssignmentAdmin(admin.ModelAdmin[EditorAssignment]):
     list_display = ["user", "edition", "province"]
     list_filter = ["edition"]
     search_fields = ["user__username", "province__name"]

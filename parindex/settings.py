@@ -12,10 +12,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from parindex.env import env_bool, env_list, env_url
+
+# Lets classes that django-stubs declares generic be subscripted at run time too: `admin.ModelAdmin[Region]`.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
