@@ -307,12 +307,13 @@ class Edition(models.Model):
         return self.status == EditionStatus.PUBLISHED
 
     def clean(self) -> None:
-        if self.methodology_id and self.year and not self.methodology.covers(self.year):
-            if self.methodology.year_from is None:
+        methodology = self.methodology if self.methodology_id and self.year else None
+        if methodology is not None and not methodology.covers(self.year):
+            if methodology.year_from is None:
                 raise ValidationError(
                     {
                         "methodology": _("Bộ tiêu chí %(code)s chưa có năm áp dụng.")
-                        % {"code": self.methodology.code}
+                        % {"code": methodology.code}
                     }
                 )
             raise ValidationError(
@@ -322,9 +323,9 @@ class Edition(models.Model):
                     )
                     % {
                         "year": self.year,
-                        "code": self.methodology.code,
-                        "start": self.methodology.year_from,
-                        "end": self.methodology.year_until,
+                        "code": methodology.code,
+                        "start": methodology.year_from,
+                        "end": methodology.year_until,
                     }
                 }
             )
@@ -568,7 +569,8 @@ class EditorAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.province.name if self.province_id else _("mọi tỉnh, thành phố")
+        province = self.province if self.province_id else None
+        scope = province.name if province is not None else _("mọi tỉnh, thành phố")
         return f"{self.user} · {self.edition} · {scope}"
 
 
