@@ -7,7 +7,7 @@ Superusers and the "admin" group may do everything. These functions are the only
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from parindex.models import Edition, EditorAssignment
@@ -18,14 +18,14 @@ LEADER = "leader"
 ADMIN = "admin"
 ROLES = (EDITOR, APPROVER, LEADER, ADMIN)
 
-UserLike = AbstractBaseUser | AnonymousUser
+UserLike = User | AnonymousUser  # what request.user is
 
 
 def _groups(user: UserLike) -> set[str]:
     """The user's role names, read once per user object (a view asks several questions)."""
     cached: set[str] | None = getattr(user, "_parindex_roles", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()  # type: ignore[union-attr]
+        cached = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
         user._parindex_roles = cached  # type: ignore[union-attr]
     return cached
 

@@ -34,9 +34,10 @@ from parindex.models import (
 from scoring.calculation import round_half_up
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import User as AuthUser
 
-    User = AbstractBaseUser | AnonymousUser
+    User = AuthUser | AnonymousUser  # what request.user is
 
 Mode = Literal["points", "percent"]
 HUNDRED = Decimal(100)
@@ -422,9 +423,9 @@ def _write(
             if existing is None:
                 unchanged += 1
                 continue
-            for score in existing.scores.all():
-                _set_history(score, user, reason)
-                score.delete()
+            for removed_score in existing.scores.all():
+                _set_history(removed_score, user, reason)
+                removed_score.delete()
                 scores_changed += 1
             _set_history(existing, user, reason)
             existing.delete()
@@ -544,8 +545,8 @@ def edition_create(
     return edition
 
 
-def _user_or_none(user: User) -> AbstractBaseUser | None:
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+def _user_or_none(user: User) -> AuthUser | None:
+    return user if user.is_authenticated else None
 
 
 def edition_publish(*, edition: Edition, user: User) -> Edition:
@@ -606,12 +607,12 @@ def edition_reopen(*, edition: Edition, user: User, reason: str) -> Edition:
 # --- Editor assignments -----------------------------------------------------------------------------------
 
 
-def editor_assign(*, user: AbstractBaseUser, edition: Edition, province: Province | None = None) -> None:
+def editor_assign(*, user: AuthUser, edition: Edition, province: Province | None = None) -> None:
     """Give `user` the editor role for `edition` (one province, or all when None). Idempotent."""
     from django.contrib.auth.models import Group
 
     from parindex.models import EditorAssignment
 
     group, _created = Group.objects.get_or_create(name=permissions.EDITOR)
-    user.groups.add(group)  # type: ignore[attr-defined]
+    user.groups.add(group)
     EditorAssignment.objects.get_or_create(user=user, edition=edition, province=province)
