@@ -156,7 +156,7 @@ class ImportPreview:
             file_kind=data.get("file_kind", ""),
             encoding=data.get("encoding", ""),
             sheet_name=data.get("sheet_name", ""),
-            columns=[tuple(c) for c in data.get("columns", [])],  # type: ignore[misc]
+            columns=[tuple(c) for c in data.get("columns", [])],
             rows=rows,
             errors=list(data.get("errors", [])),
             warnings=list(data.get("warnings", [])),
@@ -517,21 +517,21 @@ def _service_check(
         return
     by_province = {row.province_id: row for row, _input in check_rows}
     cell_errors_of = {row.line: info["cell_errors"] for row, _raw, info in parsed}
-    for error in errors:
-        row = by_province.get(error.province_id) if error.province_id is not None else None
+    for problem in errors:
+        row = by_province.get(problem.province_id) if problem.province_id is not None else None
         if row is None:
-            if error.message not in preview.errors:
-                preview.errors.append(error.message)
+            if problem.message not in preview.errors:
+                preview.errors.append(problem.message)
             continue
         cell_errors = cell_errors_of[row.line]
         bad_domain_cell = any(f.startswith("d") for f in cell_errors)
-        if error.field == "row":
+        if problem.field == "row":
             if not bad_domain_cell:  # else "missing domains" only repeats that a cell did not parse
-                row.errors.append(error.message)
-        elif error.field == "published_index" and bad_domain_cell and "published_index" not in cell_errors:
+                row.errors.append(problem.message)
+        elif problem.field == "published_index" and bad_domain_cell and "published_index" not in cell_errors:
             continue  # "without domain points an index is needed": the same cause
         else:
-            cell_errors.setdefault(error.field, error.message)
+            cell_errors.setdefault(problem.field, problem.message)
 
 
 # --- Entry points: preview, jobs, confirm ------------------------------------------------------------------------
