@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -99,7 +100,7 @@ class Change:
     new: str
     reason: str = ""
     action: str = ""
-    sort_key: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    sort_key: tuple[Any, ...] = dataclass_field(default=(), compare=False, repr=False)
 
 
 def _who(record: Any) -> str:
