@@ -26,10 +26,11 @@ from parindex.forms import (
     input_name,
     parse_grid,
 )
-from parindex.models import Edition, EditionStatus, Province
+from parindex.models import Domain, Edition, EditionStatus, Province
 from parindex.services import (
     CellError,
     EntryError,
+    Mode,
     StaleEditError,
     edition_create,
     edition_publish,
@@ -113,7 +114,7 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
         _require(permissions.can_view_drafts(request.user))
         mode = _mode(request.GET.get(MODE_PARAM))
     domains = entry_selectors.grid_domains(edition)
-    service_mode = "percent" if mode == MODE_PERCENT else "points"
+    service_mode: Mode = "percent" if mode == MODE_PERCENT else "points"
     raw: dict[int, dict[str, str]] = {}
     errors: list[CellError] = []
     stale: set[int] = set()
@@ -158,7 +159,7 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
 def _grid_context(
     request: HttpRequest,
     edition: Edition,
-    domains: dict,
+    domains: dict[int, Domain],
     mode: str,
     raw: dict[int, dict[str, str]],
     errors: list[CellError],
