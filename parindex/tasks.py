@@ -20,7 +20,7 @@ from parindex.models import ImportJob
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="parindex.import_run", acks_late=True)
+@shared_task(name="parindex.import_run", acks_late=True)  # type: ignore[untyped-decorator]  # celery ships no type hints
 def import_run(job_id: int) -> dict[str, object]:
     """Run the current stage (preview or import) of ImportJob `job_id`."""
     job = ImportJob.objects.select_related("edition", "user").filter(pk=job_id).first()
