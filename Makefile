@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/mypy scoring/calculation.py
+	DJANGO_DEBUG=1 $(BIN)/mypy parindex scoring dashboards
 
 bench: $(STAMP) services
 	$(TEST_ENV) $(BIN)/python bench/recompute.py
