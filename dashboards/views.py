@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -17,4 +18,16 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "dashboards/home.html",
         {"editions": editions, "edition": edition, "ranking": ranking},
+    )
+
+
+def methodology(request: HttpRequest) -> HttpResponse:
+    """How indices, ranks, ties, groups and the 2025 merger comparisons are computed, and the criteria sets."""
+    return render(
+        request,
+        "dashboards/methodology.html",
+        {
+            "methodologies": selectors.methodologies_with_domains(),
+            "merger_rule": settings.PARINDEX_MERGER_RULE,
+        },
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
-from parindex.models import Edition, EditionKind
+from parindex.models import Edition, EditionKind, Methodology
 from scoring.models import EditionSummary, YearResult
 
 
@@ -51,3 +51,12 @@ def ranking_for_edition(edition: Edition) -> Ranking:
         )
     )
     return Ranking(edition=edition, summary=summary, rows=rows)
+
+
+def methodologies_with_domains() -> list[Methodology]:
+    """Every criteria set with its domains, real ones first then demo (two queries)."""
+    return list(
+        Methodology.objects.prefetch_related("domains").order_by(
+            "is_demo", F("year_from").asc(nulls_first=True), "code"
+        )
+    )
