@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -11,6 +15,7 @@ from parindex.models import (
     Domain,
     DomainScore,
     Edition,
+    EditorAssignment,
     Methodology,
     Province,
     PublishedAverage,
@@ -18,6 +23,11 @@ from parindex.models import (
     Succession,
     Target,
 )
+
+# Sources are https links; Django 6 makes https the default scheme for typed URLs, set it now.
+HTTPS_URLS: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 admin.site.site_header = _("Quản trị Chỉ số CCHC (PAR INDEX)")
 admin.site.site_title = _("Quản trị PAR INDEX")
@@ -41,6 +51,7 @@ class SuccessionInline(admin.TabularInline[Succession, Province]):
 
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin[Province]):
+    formfield_overrides = HTTPS_URLS
     list_display = ["code", "name", "official_name", "kind", "region", "valid_from", "valid_until"]
     list_filter = ["region", "kind", "valid_until", "valid_from"]
     search_fields = ["name", "official_name", "code", "slug"]
@@ -62,6 +73,7 @@ class DomainInline(admin.TabularInline[Domain, Methodology]):
 
 @admin.register(Methodology)
 class MethodologyAdmin(admin.ModelAdmin[Methodology]):
+    formfield_overrides = HTTPS_URLS
     list_display = ["code", "title", "year_from", "year_until", "is_demo"]
     inlines = [DomainInline]
 
@@ -88,6 +100,7 @@ class DomainScoreInline(admin.TabularInline[DomainScore, Assessment]):
 
 @admin.register(Assessment)
 class AssessmentAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no type hints
+    formfield_overrides = HTTPS_URLS
     list_display = ["edition", "province", "published_index", "published_rank", "version"]
     list_filter = ["edition__kind", "edition__year"]
     search_fields = ["province__name"]
@@ -97,6 +110,7 @@ class AssessmentAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simpl
 
 @admin.register(PublishedAverage)
 class PublishedAverageAdmin(admin.ModelAdmin[PublishedAverage]):
+    formfield_overrides = HTTPS_URLS
     list_display = ["year", "region", "average", "source_url"]
     list_filter = ["year", "region"]
     list_select_related = ["region"]
@@ -110,8 +124,6 @@ class TargetAdmin(admin.ModelAdmin[Target]):
 
 # --- Entry: editor assignments (admins give editors their editions and provinces) ----------------------------
 # Edition events (publish, reopen) are shown on each edition's history page, not edited here.
-
-from parindex.models import EditorAssignment  # noqa: E402 - appended section, kept together
 
 
 @admin.register(EditorAssignment)
