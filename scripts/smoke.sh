@@ -15,7 +15,14 @@ cleanup() { kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 trap cleanup EXIT
 page=""
 for _ in $(seq 1 180); do
-  if page=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null); then break; fi
+  if page=$(.venv/bin/python - "$port" 2>/dev/null <<'PY'
+import sys
+import urllib.request
+
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=5) as response:
+    sys.stdout.write(response.read().decode())
+PY
+  ); then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then echo "smoke: make run exited" >&2; cat "$log" >&2; exit 1; fi
   sleep 1
 done
