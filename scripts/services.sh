@@ -48,4 +48,4 @@ if [ "${WITH_CHROMIUM:-1}" = "1" ] && ! command -v chromium >/dev/null 2>&1; the
   echo "services: installing Chromium"
   apt_install chromium
 fi
-echo "services: PostgreSQL, Redis${WITH_CHROMIUM:+ and Chromium} ready"
+if [ "${WITH_CHROMIUM:-1}" = "1" ]; then echo "services: PostgreSQL, Redis and Chromium ready"; else echo "services: PostgreSQL and Redis ready"; fi
