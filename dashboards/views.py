@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The latest published ranking (or the year asked for with ?nam=), as a table."""
     editions = selectors.public_editions()
     edition = selectors.pick_edition(editions, request.GET.get("nam"), request.GET.get("loai"))
-    ranking = selectors.ranking_for_edition(edition) if edition else None
+    ranking = selectors.ranking_for_edition_cached(edition) if edition else None
     return render(
         request,
         "dashboards/home.html",

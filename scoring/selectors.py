@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import F
 
 from parindex.models import Edition, EditionKind, Methodology
@@ -37,6 +38,29 @@ def pick_edition(editions: list[Edition], year: str | None, kind: str | None) ->
     if kind:
         candidates = [e for e in candidates if e.kind == kind] or candidates
     return candidates[0] if candidates else None
+
+
+GENERATION_KEY = "scoring:results-generation"
+RANKING_CACHE_SECONDS = 24 * 60 * 60
+
+
+def results_generation() -> int:
+    """A number that changes with every recompute (scoring.services bumps it after each commit): part of every
+    cache key of results, so a recompute makes every cached ranking stale at once. 0 when the cache is empty or
+    unreachable."""
+    value = cache.get(GENERATION_KEY)
+    return int(value) if value is not None else 0
+
+
+def ranking_for_edition_cached(edition: Edition) -> Ranking:
+    """ranking_for_edition through the cache: what the public reads most. With the cache unreachable (Redis down:
+    django-redis ignores and logs the error) it reads the database, so the page stays up."""
+    key = f"scoring:ranking:{edition.pk}:{edition.status}:{results_generation()}"
+    ranking: Ranking | None = cache.get(key)
+    if ranking is None:
+        ranking = ranking_for_edition(edition)
+        cache.set(key, ranking, RANKING_CACHE_SECONDS)
+    return ranking
 
 
 def ranking_for_edition(edition: Edition) -> Ranking:

@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from parindex.models import Assessment, Domain, DomainScore, Edition, Province, Region, Succession
 from scoring import calculation as calc
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
+from scoring.selectors import GENERATION_KEY
 
 logger = logging.getLogger(__name__)
-
-GENERATION_KEY = "scoring:results-generation"
 
 
 class RecomputeError(Exception):
@@ -55,12 +54,6 @@ class _Loaded:
     rank_only: list[tuple[int, int]]  # (province id, published rank)
     expected_units: int
     previous_published: dict[str, int]
-
-
-def results_generation() -> int:
-    """A number that changes with every recompute: part of every cache key of a results page."""
-    value = cache.get(GENERATION_KEY)
-    return int(value) if value is not None else 0
 
 
 def _bump_generation() -> None:

@@ -38,3 +38,13 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     """Tests create many users; the real password hasher is slow on purpose, and no test is about its cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """The cache (Redis in the suite) outlives each test's rolled-back transaction: start every test with none,
+    so a ranking cached by one test is never read by the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
