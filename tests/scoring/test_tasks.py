@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import User
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -36,6 +37,7 @@ from parindex.models import (
     ProvinceKind,
     Region,
 )
+from parindex.services import RowInput, scores_save
 from scoring.models import EditionSummary, YearResult
 from scoring.tasks import enqueue_recompute, recompute_edition
 
@@ -290,7 +292,7 @@ def _wait_until(condition: Any, timeout: float, worker: subprocess.Popen[bytes],
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_on_redis_recomputes_a_committed_edition() -> None:
+def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() -> None:
     assert os.environ.get("REDIS_URL"), "this test needs REDIS_URL (make test sets it)"
     assert django_settings.CELERY_BROKER_URL.startswith("redis"), "the test process must publish to Redis"
     assert not app.conf.task_always_eager
@@ -314,7 +316,9 @@ def test_real_worker_on_redis_recomputes_a_committed_edition() -> None:
                     "--pool=solo",
                     "--concurrency=1",
                     "-Q",
-                    queue,
+                    # Its own queue for the first recompute, and Celery's default queue, where a user's save
+                    # sends the recompute (the broker is the test Redis database, emptied before each test).
+                    f"{queue},celery",
                     "-n",
                     node,
                     "--loglevel=INFO",
@@ -344,11 +348,15 @@ def test_real_worker_on_redis_recomputes_a_committed_edition() -> None:
             }
             assert EditionSummary.objects.get(edition=edition).national_average == Decimal("70.00")
 
-            # A committed change, queued again: the worker replaces the results (the task is idempotent).
-            # Cường 40/40 + 55/60 = 95 %: first.
-            DomainScore.objects.filter(assessment=assessments["Cường"], domain__number=1).update(points=40)
-            DomainScore.objects.filter(assessment=assessments["Cường"], domain__number=2).update(points=55)
-            recompute_edition.apply_async(args=[edition.pk], queue=queue)
+            # A user saves new scores: scores_save commits and enqueues the recompute after the commit, and
+            # the worker replaces the results. Cường 40/40 + 55/60 = 95 %: first.
+            admin = User.objects.create_superuser("quan-tri-worker", password="x")
+            cuong = assessments["Cường"]
+            scores_save(
+                edition=edition,
+                rows=[RowInput(cuong.province_id, None, None, {1: Decimal(40), 2: Decimal(55)})],
+                user=admin,
+            )
             _wait_until(
                 lambda: YearResult.objects.filter(
                     edition=edition, rank=1, province__name="Tỉnh Cường"
