@@ -380,3 +380,38 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_a_save_recomputes_inline() -> None:
+    """The quick start's mode: REDIS_URL unset, so Celery runs tasks in the saving process itself."""
+    edition, assessments = _tiny_edition(2091)
+    User.objects.create_superuser("quan-tri-inline", password="x")
+    script = (
+        "from decimal import Decimal\n"
+        "from django.conf import settings\n"
+        "from django.contrib.auth.models import User\n"
+        "from parindex.models import Edition\n"
+        "from parindex.services import RowInput, scores_save\n"
+        "assert settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL is None\n"
+        f"edition = Edition.objects.get(pk={edition.pk})\n"
+        f"row = RowInput({assessments['Cường'].province_id}, None, None, {{1: Decimal(40), 2: Decimal(55)}})\n"
+        "scores_save(edition=edition, rows=[row], user=User.objects.get(username='quan-tri-inline'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DATABASE_URL"] = _test_database_url()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {r.province.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
+        "Tỉnh An": (Decimal("80.00"), 2),
+        "Tỉnh Bình": (Decimal("80.00"), 2),
+        "Tỉnh Cường": (Decimal("95.00"), 1),
+    }
