@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -733,3 +733,13 @@ def _finish(
         job.content = b""  # imported: the file is not needed any more (its SHA-256 stays)
         fields.append("content")
     job.save(update_fields=fields)
+
+
+def import_jobs_purge(*, older_than: timedelta) -> int:
+    """Delete import jobs (and the files they keep) created more than `older_than` ago; returns how many.
+
+    What an import changed stays in the audit trail (django-simple-history); only the uploaded copy goes.
+    """
+    cutoff = timezone.now() - older_than
+    deleted, _by_model = ImportJob.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

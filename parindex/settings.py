@@ -16,7 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from parindex.env import env_bool, env_list, env_url
+from parindex.env import env_bool, env_int, env_list, env_url
 
 # Lets classes that django-stubs declares generic be subscripted at run time too: `admin.ModelAdmin[Region]`.
 django_stubs_ext.monkeypatch()
@@ -215,4 +215,10 @@ LOGGING = {
 # --- Spreadsheet import (parindex.importing) -------------------------------------------------------------
 # Files above this size are previewed and imported by a Celery worker, with a progress bar in the page (inline
 # when there is no Redis). A year of 63 units is a few kilobytes; the limit only matters for unusual files.
-IMPORT_ASYNC_BYTES = int(os.environ.get("IMPORT_ASYNC_BYTES", 256 * 1024))
+IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 256 * 1024, minimum=0)
+# Uploaded files are kept (in PostgreSQL) between preview and confirmation; after this many days they are
+# deleted every night by Celery beat (the history of what was imported stays in the audit trail).
+IMPORT_JOB_RETENTION_DAYS = env_int("IMPORT_JOB_RETENTION_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "purge-import-jobs": {"task": "parindex.import_jobs_purge", "schedule": 24 * 60 * 60},
+}

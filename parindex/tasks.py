@@ -8,12 +8,15 @@ and an import run twice finds nothing left to change. Without Redis the task run
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from parindex import importing
 from parindex.importing import import_job_run
 from parindex.models import ImportJob
 
@@ -45,3 +48,11 @@ def _send(job_id: int) -> None:
 def enqueue_import(job_id: int) -> None:
     """Run the job once the current transaction commits (the worker must see the job's row)."""
     transaction.on_commit(lambda: _send(job_id))
+
+
+@shared_task(name="parindex.import_jobs_purge")  # type: ignore[untyped-decorator]  # celery ships no type hints
+def import_jobs_purge() -> int:
+    """Nightly (Celery beat): delete uploads older than IMPORT_JOB_RETENTION_DAYS."""
+    deleted = importing.import_jobs_purge(older_than=timedelta(days=settings.IMPORT_JOB_RETENTION_DAYS))
+    logger.info("import_jobs_purge: %d old uploads deleted", deleted)
+    return deleted
