@@ -5,19 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from scoring import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The latest published ranking (or the year asked for with ?nam=), as a table."""
-    editions = selectors.public_editions()
+    generation = selectors.results_generation()
+    editions = selectors.public_editions_cached(generation)
     edition = selectors.pick_edition(editions, request.GET.get("nam"), request.GET.get("loai"))
-    ranking = selectors.ranking_for_edition_cached(edition) if edition else None
+    # Read only when the cached table has to be rendered again (see the template's cache tag).
+    ranking = SimpleLazyObject(lambda: selectors.ranking_for_edition(edition)) if edition else None
     return render(
         request,
         "dashboards/home.html",
-        {"editions": editions, "edition": edition, "ranking": ranking},
+        {
+            "editions": editions,
+            "edition": edition,
+            "ranking": ranking,
+            "generation": generation,
+        },
     )
 
 

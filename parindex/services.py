@@ -549,6 +549,15 @@ def _user_or_none(user: User) -> AuthUser | None:
     return user if user.is_authenticated else None
 
 
+def _status_changed(edition: Edition) -> None:
+    """Published or reopened: the public pages change at once, the results once recomputed (after commit)."""
+    from scoring.services import public_pages_invalidate
+    from scoring.tasks import enqueue_recompute  # scoring depends on parindex, not the reverse at import
+
+    public_pages_invalidate()
+    enqueue_recompute(edition.pk)
+
+
 def edition_publish(*, edition: Edition, user: User) -> Edition:
     """Draft → published (approvers and admins). The edition is locked for entry until reopened."""
     if not permissions.can_publish(user):
@@ -566,9 +575,7 @@ def edition_publish(*, edition: Edition, user: User) -> Edition:
         EditionEvent.objects.create(
             edition=edition, kind=EditionEventKind.PUBLISHED, user=_user_or_none(user)
         )
-        from scoring.tasks import enqueue_recompute
-
-        enqueue_recompute(edition.pk)
+        _status_changed(edition)
     return edition
 
 
@@ -598,9 +605,7 @@ def edition_reopen(*, edition: Edition, user: User, reason: str) -> Edition:
         EditionEvent.objects.create(
             edition=edition, kind=EditionEventKind.REOPENED, user=_user_or_none(user), reason=reason
         )
-        from scoring.tasks import enqueue_recompute
-
-        enqueue_recompute(edition.pk)
+        _status_changed(edition)
     return edition
 
 

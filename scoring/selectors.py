@@ -22,26 +22,7 @@ class Ranking:
         return self.edition.is_demo
 
 
-def public_editions() -> list[Edition]:
-    """Published editions the public may see (official, and demo labelled as such), newest first, official
-    before demo within a year. One query."""
-    kind_order = {EditionKind.OFFICIAL: 0, EditionKind.DEMO: 1}
-    editions = list(Edition.objects.public().select_related("methodology"))
-    return sorted(editions, key=lambda e: (-e.year, kind_order.get(EditionKind(e.kind), 9)))
-
-
-def pick_edition(editions: list[Edition], year: str | None, kind: str | None) -> Edition | None:
-    """The edition asked for by year (and kind), else the newest; None when there is none."""
-    candidates = editions
-    if year and year.isdigit():
-        candidates = [e for e in editions if e.year == int(year)] or editions
-    if kind:
-        candidates = [e for e in candidates if e.kind == kind] or candidates
-    return candidates[0] if candidates else None
-
-
 GENERATION_KEY = "scoring:results-generation"
-RANKING_CACHE_SECONDS = 24 * 60 * 60
 
 
 def results_generation() -> int:
@@ -52,15 +33,36 @@ def results_generation() -> int:
     return int(value) if value is not None else 0
 
 
-def ranking_for_edition_cached(edition: Edition) -> Ranking:
-    """ranking_for_edition through the cache: what the public reads most. With the cache unreachable (Redis down:
-    django-redis ignores and logs the error) it reads the database, so the page stays up."""
-    key = f"scoring:ranking:{edition.pk}:{edition.status}:{results_generation()}"
-    ranking: Ranking | None = cache.get(key)
-    if ranking is None:
-        ranking = ranking_for_edition(edition)
-        cache.set(key, ranking, RANKING_CACHE_SECONDS)
-    return ranking
+def public_editions() -> list[Edition]:
+    """Published editions the public may see (official, and demo labelled as such), newest first, official
+    before demo within a year. One query."""
+    kind_order = {EditionKind.OFFICIAL: 0, EditionKind.DEMO: 1}
+    editions = list(Edition.objects.public().select_related("methodology"))
+    return sorted(editions, key=lambda e: (-e.year, kind_order.get(EditionKind(e.kind), 9)))
+
+
+PUBLIC_EDITIONS_SECONDS = 60  # an edition's status changed in the admin (no recompute) shows within a minute
+
+
+def public_editions_cached(generation: int) -> list[Edition]:
+    """public_editions through the cache, keyed by the results `generation` (publishing and reopening
+    recompute, which bumps it); the database when the cache is unreachable."""
+    key = f"scoring:public-editions:{generation}"
+    editions: list[Edition] | None = cache.get(key)
+    if editions is None:
+        editions = public_editions()
+        cache.set(key, editions, PUBLIC_EDITIONS_SECONDS)
+    return editions
+
+
+def pick_edition(editions: list[Edition], year: str | None, kind: str | None) -> Edition | None:
+    """The edition asked for by year (and kind), else the newest; None when there is none."""
+    candidates = editions
+    if year and year.isdigit():
+        candidates = [e for e in editions if e.year == int(year)] or editions
+    if kind:
+        candidates = [e for e in candidates if e.kind == kind] or candidates
+    return candidates[0] if candidates else None
 
 
 def ranking_for_edition(edition: Edition) -> Ranking:

@@ -56,6 +56,14 @@ class _Loaded:
     previous_published: dict[str, int]
 
 
+def public_pages_invalidate() -> None:
+    """Once the current transaction commits, make every cached public page stale (a new results generation).
+
+    A recompute does it for the results it writes; a change of an edition's status calls it too, so that a
+    published or reopened edition shows (or disappears) at once, not when a worker gets to the recompute."""
+    transaction.on_commit(_bump_generation)
+
+
 def _bump_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
@@ -376,7 +384,7 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
             "computed_at": timezone.now(),
         },
     )
-    transaction.on_commit(_bump_generation)
+    public_pages_invalidate()
     logger.info("recomputed %s: %d units", edition, len(result.units))
     if cascade:
         following = Edition.objects.filter(year=edition.year + 1, kind=edition.kind).first()

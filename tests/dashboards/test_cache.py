@@ -60,3 +60,18 @@ def test_the_page_stays_up_when_redis_is_down(client, settings):
     response = client.get(PAGE)
     assert response.status_code == 200
     assert response.content.decode().count('<th scope="row">') == 63
+
+
+def test_reopening_an_edition_hides_it_from_the_public_at_once(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    from parindex.services import edition_reopen
+
+    assert 'data-testid="demo-banner"' in client.get(PAGE).content.decode()  # cached
+    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    approver = django_user_model.objects.create_superuser("phe-duyet-cache", password="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        edition_reopen(edition=edition, user=approver, reason="Kiểm tra lại số liệu minh họa")
+    page = client.get(PAGE).content.decode()
+    assert 'data-testid="demo-banner"' not in page  # the draft is gone; the official 2024 ranking shows
+    assert "PAR INDEX 2024 · Chính thức" in page
