@@ -49,8 +49,10 @@ typecheck: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/mypy parindex scoring dashboards
 
 bench: $(STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(TEST_ENV) $(BIN)/python bench/recompute.py
 	$(TEST_ENV) $(BIN)/python bench/import.py
+	$(TEST_ENV) $(BIN)/python bench/throughput.py
 
 messages: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
