@@ -44,6 +44,7 @@ test: $(STAMP) services
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/mypy parindex scoring dashboards

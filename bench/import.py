@@ -1,4 +1,4 @@
-"""Benchmark of the spreadsheet import (parindex.importing) on a throwaway PostgreSQL database.
+"""Benchmark of the spreadsheet import (parindex.transfer.importing) on a throwaway PostgreSQL database.
 
 10,080 score rows: 63 units × 8 domains × 20 editions (years 2015–2024, kinds official and self), one CSV
 file of 63 rows per edition, built in memory. Each file goes the way a user takes it: upload (stored as an
@@ -41,9 +41,9 @@ def _setup() -> tuple[list[object], object]:
     """Units, a methodology with known maxima for 2015–2024, 20 draft editions and an admin user."""
     from django.contrib.auth.models import User
 
-    from parindex.demo import DEMO_MAXIMA
-    from parindex.loading import FIXTURES_DIR, LoadReport, _load_geography
-    from parindex.models import Domain, Edition, EditionStatus, MaxPointsStatus, Methodology
+    from parindex.register.demo import DEMO_MAXIMA
+    from parindex.register.loading import FIXTURES_DIR, LoadReport, _load_geography
+    from parindex.register.models import Domain, Edition, EditionStatus, MaxPointsStatus, Methodology
 
     _load_geography(LoadReport(), FIXTURES_DIR)
     methodology = Methodology.objects.create(
@@ -68,8 +68,8 @@ def _setup() -> tuple[list[object], object]:
 
 def _files(editions: list[object]) -> list[bytes]:
     """One CSV per edition in the template's layout (UTF-8 with BOM, decimal commas, names as people write)."""
-    from parindex.demo import DEMO_MAXIMA
-    from parindex.models import Province
+    from parindex.register.demo import DEMO_MAXIMA
+    from parindex.register.models import Province
 
     rng = random.Random(SEED)
     files = []
@@ -101,7 +101,7 @@ def _files(editions: list[object]) -> list[bytes]:
 def _import_all(editions: list[object], files: list[bytes], user: object) -> list[object]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from parindex import importing
+    from parindex.transfer import importing
 
     jobs = []
     for edition, content in zip(editions, files, strict=True):
@@ -129,7 +129,7 @@ def main() -> None:
         from django.core.management import call_command
 
         import scoring.tasks
-        from parindex.models import Assessment, DomainScore, ImportJobStatus
+        from parindex.register.models import Assessment, DomainScore, ImportJobStatus
 
         queued: list[int] = []
         scoring.tasks.enqueue_recompute = queued.append  # the recompute has its own bench
@@ -152,7 +152,7 @@ def main() -> None:
         second = time.perf_counter() - start
         unchanged = DomainScore.history.count() == history
 
-        from parindex import importing
+        from parindex.transfer import importing
 
         tracemalloc.start()
         for edition, content in zip(editions, files, strict=True):

@@ -51,8 +51,8 @@ def _peak_traced(action: Callable[[], object]) -> int:
 
 def _synthetic_edition() -> tuple[object, object]:
     """Two years (previous and current) of 10,000 units × 8 domains, deterministic; returns both editions."""
-    from parindex.demo import DEMO_MAXIMA
-    from parindex.models import (
+    from parindex.register.demo import DEMO_MAXIMA
+    from parindex.register.models import (
         Assessment,
         Domain,
         DomainScore,
@@ -130,8 +130,8 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from parindex.loading import par_data_load
-        from parindex.models import Edition
+        from parindex.register.loading import par_data_load
+        from parindex.register.models import Edition
         from scoring.models import YearResult
         from scoring.services import results_recompute, results_recompute_all
 

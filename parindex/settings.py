@@ -54,7 +54,9 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
-    "parindex",
+    "parindex.register",
+    "parindex.entry",
+    "parindex.transfer",
     "scoring",
     "dashboards",
 ]
@@ -212,7 +214,7 @@ LOGGING = {
     "loggers": {"django_redis": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
-# --- Spreadsheet import (parindex.importing) -------------------------------------------------------------
+# --- Spreadsheet import (parindex.transfer.importing) -------------------------------------------------------------
 # Files above this size are previewed and imported by a Celery worker, with a progress bar in the page (inline
 # when there is no Redis). A year of 63 units is a few kilobytes; the limit only matters for unusual files.
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 256 * 1024, minimum=0)

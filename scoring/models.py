@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from parindex.models import Domain, Edition, Province, Region
+from parindex.register.models import Domain, Edition, Province, Region
 
 
 class ChangeBasis(models.TextChoices):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import F
 
-from parindex.models import Edition, EditionKind, Methodology
+from parindex.register.models import Edition, EditionKind, Methodology
 from scoring.models import EditionSummary, YearResult
 
 

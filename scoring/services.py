@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parindex.models import Assessment, Domain, DomainScore, Edition, Province, Region, Succession
+from parindex.register.models import Assessment, Domain, DomainScore, Edition, Province, Region, Succession
 from scoring import calculation as calc
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
 from scoring.selectors import GENERATION_KEY

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from parindex.models import Edition
+from parindex.register.models import Edition
 from scoring.services import RecomputeError, results_recompute
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from parindex.loading import par_data_load
+from parindex.register.loading import par_data_load
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from parindex.models import Edition, EditionKind
+from parindex.register.models import Edition, EditionKind
 
 pytestmark = pytest.mark.django_db
 

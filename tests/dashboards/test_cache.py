@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from parindex.models import DomainScore, Edition, EditionKind
+from parindex.register.models import DomainScore, Edition, EditionKind
 from scoring.models import YearResult
 from scoring.services import results_recompute
 
@@ -65,7 +65,7 @@ def test_the_page_stays_up_when_redis_is_down(client, settings):
 def test_reopening_an_edition_hides_it_from_the_public_at_once(
     client, django_user_model, django_capture_on_commit_callbacks
 ):
-    from parindex.services import edition_reopen
+    from parindex.entry.services import edition_reopen
 
     assert 'data-testid="demo-banner"' in client.get(PAGE).content.decode()  # cached
     edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from parindex.models import Edition, EditionKind, EditionStatus, Province
+from parindex.register.models import Edition, EditionKind, EditionStatus, Province
 from scoring.models import ChangeBasis, YearResult
 
 pytestmark = pytest.mark.django_db

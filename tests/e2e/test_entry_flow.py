@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
-from parindex.loading import par_data_load
-from parindex.models import (
+from parindex.register.loading import par_data_load
+from parindex.register.models import (
     Domain,
     Edition,
     EditionKind,
@@ -20,7 +20,7 @@ from parindex.models import (
     Methodology,
     Province,
 )
-from parindex.services import editor_assign
+from parindex.entry.services import editor_assign
 
 PASSWORD = "mat-khau-trinh-duyet-2025"
 # Maxima of the 2022+ methodology are not in our sources; the test sets provisional ones (those of QĐ 2948).

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.test.utils import CaptureQueriesContext
 
-from parindex.models import Assessment, Domain, DomainScore, Edition, EditionKind, Province
+from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionKind, Province
 from scoring import services
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
 from scoring.services import RecomputeError, is_rank_only, results_recompute

@@ -24,7 +24,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 import scoring.tasks
 from parindex.celery import app
-from parindex.models import (
+from parindex.register.models import (
     Assessment,
     Domain,
     DomainScore,
@@ -37,7 +37,7 @@ from parindex.models import (
     ProvinceKind,
     Region,
 )
-from parindex.services import RowInput, scores_save
+from parindex.entry.services import RowInput, scores_save
 from scoring.models import EditionSummary, YearResult
 from scoring.tasks import enqueue_recompute, recompute_edition
 
@@ -391,8 +391,8 @@ def test_without_redis_a_save_recomputes_inline() -> None:
         "from decimal import Decimal\n"
         "from django.conf import settings\n"
         "from django.contrib.auth.models import User\n"
-        "from parindex.models import Edition\n"
-        "from parindex.services import RowInput, scores_save\n"
+        "from parindex.register.models import Edition\n"
+        "from parindex.entry.services import RowInput, scores_save\n"
         "assert settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL is None\n"
         f"edition = Edition.objects.get(pk={edition.pk})\n"
         f"row = RowInput({assessments['Cường'].province_id}, None, None, {{1: Decimal(40), 2: Decimal(55)}})\n"

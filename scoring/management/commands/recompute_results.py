@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from parindex.models import Edition, EditionKind
+from parindex.register.models import Edition, EditionKind
 from scoring.models import EditionSummary
 from scoring.services import RecomputeError, results_recompute, results_recompute_all
 

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class ParindexConfig(AppConfig):
-    name = "parindex"
-    verbose_name = _("Đăng ký Chỉ số CCHC")

@@ -1,0 +1,112 @@
+"""Entry forms: reading the year grid's inputs into RowInputs (numbers through parindex.register.numbers, so "87,33"
+and "87.33" both work), and the small forms for creating and reopening an edition. No business rules here:
+ranges, maxima and completeness are checked by parindex.entry.services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from parindex.register.models import FIRST_YEAR, LAST_YEAR, EditionKind, Methodology
+from parindex.register.numbers import NumberError, parse_decimal, parse_rank
+from parindex.entry.services import CellError, RowInput
+
+_KEY = re.compile(r"^p-(\d+)-(version|index|rank|d\d{1,2})$")
+MODE_PARAM = "don_vi"
+MODE_POINTS = "diem"
+MODE_PERCENT = "phan_tram"
+
+
+def input_name(province_id: int, key: str) -> str:
+    """The grid input's name: p-<province id>-d<n> | -index | -rank | -version."""
+    return f"p-{province_id}-{key}"
+
+
+def service_field(key: str) -> str:
+    """The grid key of a cell as the services name its field ("index" → "published_index")."""
+    return {"index": "published_index", "rank": "published_rank"}.get(key, key)
+
+
+def grid_key(field: str) -> str:
+    return {"published_index": "index", "published_rank": "rank"}.get(field, field)
+
+
+def rank_message(raw: str) -> str:
+    return gettext("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
+
+
+@dataclass(frozen=True)
+class ParsedGrid:
+    rows: list[RowInput]  # cells that did not parse are left out (so the services still check the rest)
+    raw: dict[int, dict[str, str]]  # what was typed, to show it again
+    errors: list[CellError]  # cells that are not numbers
+
+
+def parse_grid(data: Mapping[str, str], domain_numbers: Iterable[int]) -> ParsedGrid:
+    """The rows posted by the grid: every province whose inputs appear in `data`."""
+    numbers = list(domain_numbers)
+    raw: dict[int, dict[str, str]] = {}
+    for name in data:
+        match = _KEY.match(name)
+        if match:
+            raw.setdefault(int(match.group(1)), {})[match.group(2)] = str(data.get(name, "")).strip()
+    rows: list[RowInput] = []
+    errors: list[CellError] = []
+    for province_id, cells in raw.items():
+        points: dict[int, Decimal | None] = {}
+        index: Decimal | None = None
+        rank: int | None = None
+        for number in numbers:
+            key = f"d{number}"
+            if key not in cells:
+                continue
+            try:
+                points[number] = parse_decimal(cells[key])
+            except NumberError as error:
+                errors.append(CellError(province_id, key, str(error)))
+        try:
+            index = parse_decimal(cells.get("index", ""))
+        except NumberError as error:
+            errors.append(CellError(province_id, "published_index", str(error)))
+        try:
+            rank = parse_rank(cells.get("rank", ""))
+        except NumberError:
+            errors.append(CellError(province_id, "published_rank", rank_message(cells.get("rank", ""))))
+        version_text = cells.get("version", "")
+        version = int(version_text) if version_text.isdigit() else None
+        rows.append(RowInput(province_id, index, rank, points, expected_version=version))
+    return ParsedGrid(rows=rows, raw=raw, errors=errors)
+
+
+class EditionCreateForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    kind = forms.ChoiceField(
+        label=_("Loại"),
+        choices=[
+            (EditionKind.OFFICIAL, EditionKind.OFFICIAL.label),
+            (EditionKind.SELF, EditionKind.SELF.label),
+        ],
+    )
+    methodology = forms.ModelChoiceField(
+        label=_("Bộ tiêu chí"),
+        queryset=Methodology.objects.filter(year_from__isnull=False, year_until__isnull=False),
+        required=False,
+        help_text=_("Bộ tiêu chí áp dụng cho năm đó. Để trống: chỉ nhập được chỉ số và thứ hạng công bố."),
+    )
+    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do mở lại"),
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Lý do được lưu trong lịch sử của kỳ đánh giá."),
+    )

@@ -1,0 +1,255 @@
+"""Reads for the entry pages: the year grid's stored values, progress per edition, and the audit trail (who
+changed what, when, old → new) built from django-simple-history's records in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionEvent, Methodology, Province
+from parindex.entry.services import domains_of, percent_of_max
+from scoring.calculation import round_half_up
+
+EMPTY = "—"
+
+
+def format_number(value: Decimal | int | None) -> str:
+    """A number as the Ministry publishes it: decimal comma and two decimals ("8,75", "90,00"); ranks whole."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{round_half_up(value):.2f}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One unit's stored values in the grid's unit (points or % of the domain maximum), as text."""
+
+    version: int  # 0: no assessment yet
+    values: dict[str, str]  # "d1".."d8", "index", "rank"
+    assessment_id: int | None
+
+
+def grid_units(edition: Edition) -> list[Province]:
+    return list(Province.objects.valid_in_year(edition.year).order_by("code", "name"))
+
+
+def stored_rows(edition: Edition, domains: dict[int, Domain], *, percent: bool) -> dict[int, StoredRow]:
+    """The stored values of every unit of the edition, keyed by province id (two queries)."""
+    rows: dict[int, StoredRow] = {}
+    for assessment in Assessment.objects.filter(edition=edition).prefetch_related("scores__domain"):
+        values = {
+            "index": format_number(assessment.published_index),
+            "rank": format_number(assessment.published_rank),
+        }
+        for score in assessment.scores.all():
+            number = score.domain.number
+            maximum = score.domain.max_points
+            shown = percent_of_max(score.points, maximum) if percent and maximum else score.points
+            values[f"d{number}"] = format_number(shown)
+        rows[assessment.province_id] = StoredRow(
+            version=assessment.version, values=values, assessment_id=assessment.pk
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class EditionProgress:
+    edition: Edition
+    entered: int
+    expected: int
+
+
+def editions_with_progress(editions: Iterable[Edition]) -> list[EditionProgress]:
+    """Each edition with how many of its year's units have an assessment (two queries)."""
+    chosen = list(editions)
+    counts = dict(
+        Assessment.objects.filter(edition__in=chosen)
+        .values("edition")
+        .annotate(n=Count("pk"))
+        .values_list("edition", "n")
+    )
+    provinces = list(Province.objects.only("valid_from", "valid_until"))
+    expected: Counter[int] = Counter()
+    for year in {e.year for e in chosen}:
+        expected[year] = sum(1 for p in provinces if p.is_valid_in(year))
+    return [EditionProgress(e, counts.get(e.pk, 0), expected[e.year]) for e in chosen]
+
+
+# --- Audit trail ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed value: who, when, which unit and field, old → new, and the reason when one was given."""
+
+    when: datetime
+    who: str
+    unit: str
+    field: str
+    old: str
+    new: str
+    reason: str = ""
+    action: str = ""
+    sort_key: tuple[Any, ...] = dataclass_field(default=(), compare=False, repr=False)
+
+
+def _who(record: Any) -> str:
+    user = record.history_user
+    return user.get_username() if user is not None else _("(hệ thống)")
+
+
+def _action(record: Any) -> str:
+    return {"+": _("Tạo"), "~": _("Sửa"), "-": _("Xóa")}[record.history_type]
+
+
+def _diff_records(
+    records: Iterable[Any],
+    fields: dict[str, str],
+    *,
+    unit_of: Any,
+    label_of: Any = None,
+    show: Any = format_number,
+) -> list[Change]:
+    """Changes between consecutive historical records of each object (records ordered by object, then time)."""
+    changes: list[Change] = []
+    previous: dict[int, Any] = {}
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        for name, label in fields.items():
+            new_value = getattr(record, name)
+            if record.history_type == "+":
+                old, new = None, new_value
+            elif record.history_type == "-":
+                old, new = new_value, None
+            else:
+                old = getattr(before, name) if before is not None else None
+                new = new_value
+                if before is not None and old == new:
+                    continue
+            if old is None and new is None:
+                continue
+            changes.append(
+                Change(
+                    when=record.history_date,
+                    who=_who(record),
+                    unit=unit_of(record),
+                    field=label_of(record) if label_of else label,
+                    old=show(old) if old is not None else EMPTY,
+                    new=show(new) if new is not None else EMPTY,
+                    reason=record.history_change_reason or "",
+                    action=_action(record),
+                    sort_key=(record.history_date, record.history_id),
+                )
+            )
+    return changes
+
+
+def _assessment_changes(assessment_records: list[Any], provinces: dict[int, Province]) -> list[Change]:
+    def unit_of(record: Any) -> str:
+        province = provinces.get(record.province_id)
+        return province.name if province else str(record.province_id)
+
+    return _diff_records(
+        assessment_records,
+        {"published_index": _("Chỉ số công bố (%)"), "published_rank": _("Thứ hạng công bố")},
+        unit_of=unit_of,
+    )
+
+
+def _score_changes(
+    score_records: list[Any],
+    assessments: dict[int, int],
+    provinces: dict[int, Province],
+    domains: dict[int, int],
+) -> list[Change]:
+    def unit_of(record: Any) -> str:
+        province = provinces.get(assessments.get(record.assessment_id, 0))
+        return province.name if province else ""
+
+    def label_of(record: Any) -> str:
+        return _("Lĩnh vực %(n)s (điểm)") % {"n": domains.get(record.domain_id, "?")}
+
+    return _diff_records(score_records, {"points": ""}, unit_of=unit_of, label_of=label_of)
+
+
+def _scores_trail(assessment_records: list[Any]) -> list[Change]:
+    assessments = {r.id: r.province_id for r in assessment_records}
+    provinces = Province.objects.in_bulk({r.province_id for r in assessment_records})
+    score_records = list(
+        DomainScore.history.filter(assessment_id__in=assessments)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    domains = dict(
+        Domain.objects.filter(pk__in={r.domain_id for r in score_records}).values_list("pk", "number")
+    )
+    return _assessment_changes(assessment_records, provinces) + _score_changes(
+        score_records, assessments, provinces, domains
+    )
+
+
+def _newest_first(changes: list[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: c.sort_key, reverse=True)
+
+
+def assessment_history(edition: Edition, province: Province) -> list[Change]:
+    """Every change to one unit's result in one edition (also after its assessment was removed)."""
+    records = list(
+        Assessment.history.filter(edition_id=edition.pk, province_id=province.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    return _newest_first(_scores_trail(records))
+
+
+def edition_history(edition: Edition) -> list[Change]:
+    """Every change to the edition itself (status, methodology, with the reopening reason) and to its units'
+    results, newest first."""
+    edition_records = list(
+        Edition.history.filter(id=edition.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    status_labels = dict(Edition._meta.get_field("status").choices or [])
+    methodology_codes = dict(Methodology.objects.values_list("id", "code"))
+
+    def show_edition_value(value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):  # methodology_id, the one integer field
+            return methodology_codes.get(value, str(value))
+        if isinstance(value, str):
+            return str(status_labels.get(value, value))
+        if isinstance(value, datetime):
+            return value.strftime("%d/%m/%Y %H:%M")
+        return format_number(value) if isinstance(value, Decimal | int) else str(value)
+
+    changes = _diff_records(
+        edition_records,
+        {"status": _("Trạng thái"), "methodology_id": _("Bộ tiêu chí"), "note": _("Ghi chú")},
+        unit_of=lambda record: "",
+        show=show_edition_value,
+    )
+    records = list(
+        Assessment.history.filter(edition_id=edition.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    return _newest_first(changes + _scores_trail(records))
+
+
+def edition_events(edition: Edition) -> list[EditionEvent]:
+    return list(EditionEvent.objects.filter(edition=edition).select_related("user"))
+
+
+def grid_domains(edition: Edition) -> dict[int, Domain]:
+    return dict(sorted(domains_of(edition).items()))

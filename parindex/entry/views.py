@@ -1,0 +1,348 @@
+"""Entry views: thin functions over parindex.entry.services (writes), parindex.entry.selectors (reads) and
+parindex.register.permissions (who may). Every write is a POST with a CSRF token; a GET never writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from parindex.entry import selectors as entry_selectors
+from parindex.register import permissions
+from parindex.entry.forms import (
+    MODE_PARAM,
+    MODE_PERCENT,
+    MODE_POINTS,
+    EditionCreateForm,
+    ReopenForm,
+    grid_key,
+    input_name,
+    parse_grid,
+)
+from parindex.register.models import Domain, Edition, EditionStatus, Province
+from parindex.entry.services import (
+    CellError,
+    EntryError,
+    Mode,
+    StaleEditError,
+    edition_create,
+    edition_publish,
+    edition_reopen,
+    scores_check,
+    scores_save,
+)
+
+HISTORY_PAGE_SIZE = 50
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))
+
+
+@login_required
+@require_http_methods(["GET"])
+def edition_list(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_drafts(request.user))
+    editions = Edition.objects.select_related("methodology").order_by("-year", "kind")
+    rows = [
+        (progress, permissions.can_edit(request.user, progress.edition))
+        for progress in entry_selectors.editions_with_progress(editions)
+    ]
+    return render(
+        request,
+        "parindex/edition_list.html",
+        {"rows": rows, "can_publish": permissions.can_publish(request.user)},
+    )
+
+
+# --- The year grid ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    key: str  # "d1".."d8", "index", "rank"
+    name: str
+    label: str
+    value: str
+    error: str = ""
+    yours: str = ""  # after a stale save: what this editor had typed, when it differs from the new value
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.name}-error"
+
+
+@dataclass
+class GridRow:
+    province: Province
+    editable: bool
+    version: int
+    cells: list[GridCell]
+    stale: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def version_name(self) -> str:
+        return input_name(self.province.pk, "version")
+
+
+def _mode(value: str | None) -> str:
+    return MODE_PERCENT if value == MODE_PERCENT else MODE_POINTS
+
+
+def _grid_url(edition: Edition, mode: str) -> str:
+    return f"{reverse('entry:grid', args=[edition.pk])}?{MODE_PARAM}={mode}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
+    """Units of the year as rows, the domains, published index and rank as columns; one save for all."""
+    edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
+    if request.method == "POST":
+        _require(permissions.can_edit(request.user, edition))
+        mode = _mode(request.POST.get(MODE_PARAM))
+    else:
+        _require(permissions.can_view_drafts(request.user))
+        mode = _mode(request.GET.get(MODE_PARAM))
+    domains = entry_selectors.grid_domains(edition)
+    service_mode: Mode = "percent" if mode == MODE_PERCENT else "points"
+    raw: dict[int, dict[str, str]] = {}
+    errors: list[CellError] = []
+    stale: set[int] = set()
+    status = 200
+    if request.method == "POST":
+        parsed = parse_grid(request.POST, domains)
+        raw = parsed.raw
+        try:
+            if parsed.errors:
+                # Show every error at once: the cells that are not numbers, and what the services say of the rest.
+                bad_cells = {(e.province_id, e.field) for e in parsed.errors}
+                bad_rows = {e.province_id for e in parsed.errors}
+                others = [
+                    e
+                    for e in scores_check(
+                        edition=edition, rows=parsed.rows, user=request.user, mode=service_mode
+                    )
+                    if (e.province_id, e.field) not in bad_cells
+                    and not (e.province_id in bad_rows and e.field == "row")
+                ]
+                raise EntryError(parsed.errors + others)
+            report = scores_save(edition=edition, rows=parsed.rows, user=request.user, mode=service_mode)
+        except StaleEditError as error:
+            errors, stale, status = error.errors, set(error.changed), 409
+        except EntryError as error:
+            errors, status = error.errors, 422
+        else:
+            messages.success(
+                request,
+                _("Đã lưu: %(created)s đơn vị mới, %(updated)s đơn vị sửa, %(unchanged)s không đổi.")
+                % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+            )
+            return redirect(_grid_url(edition, mode))
+    return render(
+        request,
+        "parindex/grid.html",
+        _grid_context(request, edition, domains, mode, raw, errors, stale),
+        status=status,
+    )
+
+
+def _grid_context(
+    request: HttpRequest,
+    edition: Edition,
+    domains: dict[int, Domain],
+    mode: str,
+    raw: dict[int, dict[str, str]],
+    errors: list[CellError],
+    stale: set[int],
+) -> dict[str, object]:
+    percent = mode == MODE_PERCENT
+    stored = entry_selectors.stored_rows(edition, domains, percent=percent)
+    allowed = permissions.editable_provinces(request.user, edition)
+    locked = edition.status == EditionStatus.PUBLISHED
+    units = entry_selectors.grid_units(edition)
+    names = {p.pk: p.name for p in units}
+    keys = [f"d{n}" for n in domains] + ["index", "rank"]
+    labels = {f"d{n}": _("Lĩnh vực %(n)s") % {"n": n} for n in domains}
+    labels |= {"index": _("Chỉ số công bố (%)"), "rank": _("Thứ hạng công bố")}
+    by_cell: dict[tuple[int | None, str], str] = {}
+    row_errors: dict[int, list[str]] = {}
+    summary: list[dict[str, str]] = []
+    for error in errors:
+        key = grid_key(error.field)
+        if error.province_id is not None and key in labels:
+            by_cell[(error.province_id, key)] = error.message
+        elif error.province_id is not None:
+            row_errors.setdefault(error.province_id, []).append(error.message)
+        anchor = input_name(error.province_id, key) if error.province_id in names and key in labels else ""
+        where = names.get(error.province_id, "") if error.province_id is not None else ""
+        if where and key in labels:
+            where = f"{where} – {labels[key]}"
+        summary.append({"where": where, "message": error.message, "anchor": anchor})
+    rows: list[GridRow] = []
+    for province in units:
+        saved = stored.get(province.pk)
+        typed = raw.get(province.pk)
+        use_typed = typed is not None and province.pk not in stale
+        values = typed if use_typed and typed is not None else (saved.values if saved else {})
+        version_text = typed.get("version", "") if use_typed and typed is not None else ""
+        version = int(version_text) if version_text.isdigit() else (saved.version if saved else 0)
+        cells = []
+        for key in keys:
+            cell = GridCell(
+                key=key,
+                name=input_name(province.pk, key),
+                label=f"{province.name} – {labels[key]}",
+                value=values.get(key, ""),
+                error=by_cell.get((province.pk, key), ""),
+            )
+            if province.pk in stale and typed is not None:
+                mine = typed.get(key, "")
+                if mine != cell.value:
+                    cell.yours = mine or entry_selectors.EMPTY
+            cells.append(cell)
+        rows.append(
+            GridRow(
+                province=province,
+                editable=not locked and (allowed is None or province.pk in allowed),
+                version=version,
+                cells=cells,
+                stale=province.pk in stale,
+                errors=row_errors.get(province.pk, []),
+            )
+        )
+    maxima = [(n, d.max_points) for n, d in domains.items()]
+    return {
+        "edition": edition,
+        "rows": rows,
+        "maxima": maxima,
+        "mode": mode,
+        "mode_param": MODE_PARAM,
+        "mode_points": MODE_POINTS,
+        "mode_percent": MODE_PERCENT,
+        "percent": percent,
+        "summary": summary,
+        "stale_names": [names.get(pid, str(pid)) for pid in sorted(stale, key=lambda p: names.get(p, ""))],
+        "locked": locked,
+        "can_save": not locked and any(r.editable for r in rows),
+        "can_publish": permissions.can_publish(request.user),
+    }
+
+
+# --- Editions: create, publish, reopen --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_create_view(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_publish(request.user))
+    form = EditionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            edition = edition_create(
+                year=form.cleaned_data["year"],
+                kind=form.cleaned_data["kind"],
+                methodology=form.cleaned_data["methodology"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+            )
+        except EntryError as error:
+            for cell in error.errors:
+                form.add_error(cell.field if cell.field in form.fields else None, cell.message)
+        else:
+            messages.success(request, _("Đã tạo bản nháp %(edition)s.") % {"edition": edition})
+            return redirect("entry:grid", edition.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "parindex/edition_create.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def edition_publish_view(request: HttpRequest, edition_id: int) -> HttpResponse:
+    edition = get_object_or_404(Edition, pk=edition_id)
+    _require(permissions.can_publish(request.user))
+    try:
+        edition = edition_publish(edition=edition, user=request.user)
+    except EntryError as error:
+        for cell in error.errors:
+            messages.error(request, cell.message)
+    else:
+        messages.success(request, _("Đã công bố %(edition)s.") % {"edition": edition})
+    return redirect("entry:edition_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_reopen_view(request: HttpRequest, edition_id: int) -> HttpResponse:
+    edition = get_object_or_404(Edition, pk=edition_id)
+    _require(permissions.can_publish(request.user))
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST":
+        # The service checks the reason too (a blank one is refused whatever the form says).
+        try:
+            edition = edition_reopen(
+                edition=edition, user=request.user, reason=request.POST.get("reason", "")
+            )
+        except EntryError as error:
+            form.is_valid()
+            for cell in error.errors:
+                if cell.field == "reason" and form.errors.get("reason"):
+                    continue
+                form.add_error("reason" if cell.field == "reason" else None, cell.message)
+        else:
+            messages.success(request, _("Đã mở lại %(edition)s để sửa số liệu.") % {"edition": edition})
+            return redirect("entry:edition_list")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "parindex/edition_reopen.html", {"form": form, "edition": edition}, status=status)
+
+
+# --- Audit trail ------------------------------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, changes: list[entry_selectors.Change]) -> object:
+    return Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("trang"))
+
+
+@login_required
+@require_http_methods(["GET"])
+def edition_history_view(request: HttpRequest, edition_id: int) -> HttpResponse:
+    edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
+    _require(permissions.can_view_drafts(request.user))
+    return render(
+        request,
+        "parindex/history.html",
+        {
+            "edition": edition,
+            "province": None,
+            "events": entry_selectors.edition_events(edition),
+            "page": _page(request, entry_selectors.edition_history(edition)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def assessment_history_view(request: HttpRequest, edition_id: int, province_id: int) -> HttpResponse:
+    edition = get_object_or_404(Edition, pk=edition_id)
+    province = get_object_or_404(Province, pk=province_id)
+    _require(permissions.can_view_drafts(request.user))
+    return render(
+        request,
+        "parindex/history.html",
+        {
+            "edition": edition,
+            "province": province,
+            "events": [],
+            "page": _page(request, entry_selectors.assessment_history(edition, province)),
+        },
+    )

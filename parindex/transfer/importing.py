@@ -1,0 +1,744 @@
+"""Spreadsheet import: upload → preview (per-row errors and the difference from what is stored) → confirm.
+
+The preview reads the file (parindex.transfer.spreadsheets), matches every unit through its aliases for the edition's
+year, parses every cell (parindex.register.numbers) and asks `parindex.entry.services.scores_check` for the rules the grid
+uses (domain maxima, missing domains, published editions), so that a file that previews without errors saves
+without errors. The confirmation reads the stored file again and writes through `scores_save` (atomic,
+audited, versioned, recomputed): nothing is saved if any row fails.
+
+Rules of the file, shown on the upload page:
+- a cell left empty keeps the stored value (an import never deletes; the grid does);
+- a row with a unit's name and nothing else is skipped;
+- rows whose values equal the stored ones are not written, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parindex.register import permissions
+from parindex.register.models import (
+    Assessment,
+    Domain,
+    Edition,
+    ImportJob,
+    ImportJobStage,
+    ImportJobStatus,
+    Province,
+)
+from parindex.register.names import ProvinceMatcher, UnknownProvince, name_key
+from parindex.register.numbers import NumberError, parse_decimal, parse_rank
+from parindex.entry.services import (
+    EntryError,
+    RowInput,
+    SaveReport,
+    StaleEditError,
+    domains_of,
+    scores_check,
+    scores_save,
+)
+from parindex.transfer.spreadsheets import (
+    RawRow,
+    SpreadsheetError,
+    Table,
+    check_size,
+    open_upload_bytes,
+    read_table,
+)
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 200  # rows between two progress writes of a job
+CENT = Decimal("0.01")
+
+# "Tây Ninh (từ 01/07/2025)": the label the site gives a unit created in the 2025 reorganisation.
+_VALID_FROM_SUFFIX = re.compile(
+    r"^(?P<name>.*?)\s*\((?:từ|tu|from)\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})\)\s*$"
+)
+
+
+class Upload(Protocol):
+    """What the import needs of a Django UploadedFile."""
+
+    name: str | None
+    size: int | None
+
+    def open(self, mode: str = ...) -> Any: ...
+
+
+# --- The preview ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewCell:
+    field: str  # "d1".."d8", "published_index", "published_rank"
+    old: str  # as stored, formatted for display ("" = empty)
+    new: str  # after the import ("" = empty)
+    changed: bool = False
+    error: str = ""
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    name: str  # as written in the file
+    province_id: int | None = None
+    province_name: str = ""
+    status: str = "unchanged"  # "new", "changed", "unchanged", "blank" (skipped), "error"
+    cells: list[PreviewCell] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    version: int = 0  # the stored Assessment.version when previewed (0 = none yet)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do; plain data, stored as JSON on the ImportJob."""
+
+    edition_id: int
+    filename: str
+    file_kind: str = ""
+    encoding: str = ""
+    sheet_name: str = ""
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (field, label) of the value columns
+    rows: list[PreviewRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # about the whole file
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(r.errors for r in self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("new", "changed", "unchanged", "blank", "error"), 0)
+        for row in self.rows:
+            counts[row.status] += 1
+        return counts
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for r in self.rows if r.errors)
+
+    @property
+    def to_write(self) -> int:
+        return sum(1 for r in self.rows if r.status in ("new", "changed"))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportPreview:
+        rows = [
+            PreviewRow(**{**r, "cells": [PreviewCell(**c) for c in r.get("cells", [])]})
+            for r in data.get("rows", [])
+        ]
+        return cls(
+            edition_id=data["edition_id"],
+            filename=data.get("filename", ""),
+            file_kind=data.get("file_kind", ""),
+            encoding=data.get("encoding", ""),
+            sheet_name=data.get("sheet_name", ""),
+            columns=[tuple(c) for c in data.get("columns", [])],
+            rows=rows,
+            errors=list(data.get("errors", [])),
+            warnings=list(data.get("warnings", [])),
+        )
+
+
+@dataclass
+class _Analysis:
+    preview: ImportPreview
+    inputs: dict[int, RowInput]  # by line: the rows that would be written (new or changed), when valid
+
+
+def fmt(value: Decimal | int | None) -> str:
+    """A value as the preview shows it: Vietnamese decimal comma, two decimals for points and indices."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value.quantize(CENT):f}".replace(".", ",")
+
+
+@dataclass
+class _Stored:
+    index: Decimal | None
+    rank: int | None
+    points: dict[int, Decimal]
+    version: int
+
+
+def _stored(edition: Edition) -> dict[int, _Stored]:
+    """What the edition holds now, by province id (two queries)."""
+    out: dict[int, _Stored] = {}
+    for a in Assessment.objects.filter(edition=edition).prefetch_related("scores__domain"):
+        out[a.province_id] = _Stored(
+            a.published_index,
+            a.published_rank,
+            {s.domain.number: s.points for s in a.scores.all()},
+            a.version,
+        )
+    return out
+
+
+def match_unit(matcher: ProvinceMatcher, name: str) -> Province:
+    """The unit a name stands for in the matcher's year; raises UnknownProvince with the reason.
+
+    Besides names and aliases, accepts the label the site gives a unit of the 2025 reorganisation, "Tây Ninh
+    (từ 01/07/2025)": it must then be that unit, and it is refused in a year before it existed.
+    """
+    suffix = _VALID_FROM_SUFFIX.match(name)
+    if not suffix:
+        return matcher.match(name)
+    try:
+        valid_from = date(int(suffix["y"]), int(suffix["m"]), int(suffix["d"]))
+    except ValueError as error:
+        raise UnknownProvince(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name}) from error
+    base = suffix["name"]
+    province = matcher.match(base)
+    if province.valid_from == valid_from:
+        return province
+    for other in matcher.other_years.get(name_key(base), []):
+        if other.valid_from == valid_from:
+            raise UnknownProvince(
+                _("“%(name)s” không phải là đơn vị hành chính cấp tỉnh trong năm %(year)s (%(period)s).")
+                % {
+                    "name": name,
+                    "year": matcher.year,
+                    "period": _("tồn tại từ %(date)s") % {"date": valid_from.strftime("%d/%m/%Y")},
+                }
+            )
+    raise UnknownProvince(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name})
+
+
+def _column_label(field_name: str) -> str:
+    if field_name == "published_index":
+        return _("Chỉ số (%)")
+    if field_name == "published_rank":
+        return _("Xếp hạng")
+    # Short, as in the grid: eight full domain names would make the header taller than the rows.
+    return _("LV %(n)s") % {"n": int(field_name[1:])}
+
+
+def analyse(
+    *,
+    edition: Edition,
+    data: bytes,
+    filename: str,
+    user: Any,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> _Analysis:
+    """Read, match, parse and check every row; write nothing. See the module docstring for the rules."""
+    preview = ImportPreview(edition_id=edition.pk, filename=filename)
+    analysis = _Analysis(preview=preview, inputs={})
+    try:
+        table = read_table(data, year=edition.year)
+    except SpreadsheetError as error:
+        preview.errors.append(str(error))
+        return analysis
+    preview.file_kind, preview.encoding, preview.sheet_name = (
+        table.file_kind,
+        table.encoding,
+        table.sheet_name,
+    )
+    domains = domains_of(edition)
+    fields = [f"d{n}" for n in table.domain_numbers]
+    fields += ["published_index"] if table.has_index else []
+    fields += ["published_rank"] if table.has_rank else []
+    preview.columns = [(f, _column_label(f)) for f in fields]
+
+    _file_checks(edition, table, domains, preview)
+    if preview.errors:
+        return analysis
+
+    provinces = list(Province.objects.all())
+    matcher = ProvinceMatcher.for_year(edition.year, provinces)
+    unit_count = sum(1 for p in provinces if p.is_valid_in(edition.year))
+    stored = _stored(edition)
+    allowed = permissions.editable_provinces(user, edition)
+    file_year = _file_year(edition, table, preview)
+
+    rows: list[PreviewRow] = []
+    parsed: list[tuple[PreviewRow, RawRow, dict[str, Any]]] = []
+    total = len(table.rows)
+    for position, raw in enumerate(table.rows, start=1):
+        row = PreviewRow(line=raw.line, name=raw.province)
+        cell_errors: dict[str, str] = {}
+        for field_name, message in raw.problems:
+            cell_errors.setdefault(field_name, message)
+        values = _parse_row(raw, edition, file_year, unit_count, cell_errors)
+        blank = raw.is_blank() and not raw.problems
+        if blank:
+            row.status = "blank"  # a name and nothing else: skipped, even when the name is not a unit
+            cell_errors.pop("year", None)
+        try:
+            province = match_unit(matcher, raw.province)
+        except UnknownProvince as error:
+            if not blank:
+                row.errors.append(str(error))
+        else:
+            row.province_id, row.province_name = province.pk, province.name
+            if allowed is not None and province.pk not in allowed:
+                row.errors.append(
+                    _("Bạn không được phân công nhập liệu cho %(name)s.") % {"name": province.name}
+                )
+        row.errors.extend(m for f, m in cell_errors.items() if f in ("province", "year"))
+        rows.append(row)
+        parsed.append((row, raw, {"values": values, "cell_errors": cell_errors}))
+        if on_progress and position % PROGRESS_EVERY == 0:
+            on_progress(position, total)
+
+    _mark_duplicates(rows)
+    check_rows = _diff_and_inputs(parsed, stored, table, analysis)
+    _service_check(edition, user, check_rows, parsed, preview)
+    for row, _raw, info in parsed:
+        cell_errors = info["cell_errors"]
+        for cell in row.cells:
+            cell.error = cell_errors.get(cell.field, "")
+        row.errors.extend(m for f, m in cell_errors.items() if f not in ("province", "year"))
+        if row.errors:
+            row.status = "error"
+            analysis.inputs.pop(row.line, None)
+    preview.rows = rows
+    if not rows:
+        preview.errors.append(_("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề."))
+    if on_progress:
+        on_progress(total, total)
+    return analysis
+
+
+def _file_checks(edition: Edition, table: Table, domains: dict[int, Domain], preview: ImportPreview) -> None:
+    for where, year in table.stated_years:
+        if year != edition.year:
+            preview.errors.append(
+                _("Bảng tính này là của năm %(found)s (%(where)s), kỳ đánh giá đang nhập là năm %(year)s.")
+                % {"found": year, "where": where, "year": edition.year}
+            )
+    filled_domains = [n for n in table.domain_numbers if any(_filled(r.points.get(n)) for r in table.rows)]
+    if filled_domains and not domains:
+        preview.errors.append(
+            _(
+                "%(edition)s chưa có bộ tiêu chí: chỉ nhập được chỉ số và thứ hạng công bố; hãy bỏ các cột lĩnh vực."
+            )
+            % {"edition": edition}
+        )
+    elif filled_domains:
+        unknown = [n for n in filled_domains if n not in domains]
+        if unknown:
+            preview.errors.append(
+                _("Bộ tiêu chí %(code)s không có lĩnh vực %(numbers)s.")
+                % {"code": edition.methodology, "numbers": ", ".join(str(n) for n in unknown)}
+            )
+        for number in filled_domains:
+            domain = domains.get(number)
+            if domain is not None and domain.max_points is None:
+                preview.errors.append(
+                    _(
+                        "Lĩnh vực %(n)s (%(name)s) của bộ tiêu chí %(code)s chưa có điểm tối đa: quản trị viên "
+                        "cần nhập điểm tối đa trước khi nhập điểm lĩnh vực này."
+                    )
+                    % {"n": number, "name": domain.name_vi, "code": edition.methodology}
+                )
+    if table.ignored_headers:
+        preview.warnings.append(
+            _("Các cột không dùng đến (bỏ qua): %(names)s.")
+            % {"names": ", ".join(f"“{h}”" for h in table.ignored_headers)}
+        )
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _file_year(edition: Edition, table: Table, preview: ImportPreview) -> int | None:
+    """The year every row states, when it is one other year than the edition's: a sheet for another year."""
+    if not table.has_year:
+        return None
+    years = set()
+    for raw in table.rows:
+        try:
+            years.add(parse_rank(raw.year))
+        except NumberError:
+            return None
+    years.discard(None)
+    if len(years) == 1:
+        (year,) = years
+        if year != edition.year:
+            preview.errors.append(
+                _("Cột “Năm” ghi năm %(found)s cho mọi dòng, kỳ đánh giá đang nhập là năm %(year)s.")
+                % {"found": year, "year": edition.year}
+            )
+            return year
+    return None
+
+
+def _parse_row(
+    raw: RawRow, edition: Edition, file_year: int | None, unit_count: int, cell_errors: dict[str, str]
+) -> dict[str, Any]:
+    """The row's parsed values by field (only the cells that are filled and valid); errors into cell_errors."""
+    values: dict[str, Any] = {}
+    if file_year is None and _filled(raw.year) and "year" not in cell_errors:
+        try:
+            year = parse_rank(raw.year)
+        except NumberError as error:
+            cell_errors["year"] = _("Năm: %(error)s") % {"error": error}
+        else:
+            if year != edition.year:
+                cell_errors["year"] = _("Dòng này ghi năm %(found)s, kỳ đánh giá là năm %(year)s.") % {
+                    "found": year,
+                    "year": edition.year,
+                }
+    for number, cell in raw.points.items():
+        name = f"d{number}"
+        if name in cell_errors or not _filled(cell):
+            continue
+        try:
+            values[name] = parse_decimal(cell)
+        except NumberError as error:
+            cell_errors[name] = _("Lĩnh vực %(n)s: %(error)s") % {"n": number, "error": error}
+    if "published_index" not in cell_errors and _filled(raw.index):
+        try:
+            values["published_index"] = parse_decimal(raw.index)
+        except NumberError as error:
+            cell_errors["published_index"] = _("Chỉ số: %(error)s") % {"error": error}
+    if "published_rank" not in cell_errors and _filled(raw.rank):
+        try:
+            rank = parse_rank(raw.rank)
+        except NumberError as error:
+            cell_errors["published_rank"] = str(error)
+        else:
+            if rank is not None and rank > unit_count:
+                cell_errors["published_rank"] = _(
+                    "Xếp hạng %(rank)s lớn hơn số đơn vị cấp tỉnh năm %(year)s (%(count)s)."
+                ) % {"rank": rank, "year": edition.year, "count": unit_count}
+            else:
+                values["published_rank"] = rank
+    return values
+
+
+def _mark_duplicates(rows: list[PreviewRow]) -> None:
+    lines: dict[int, list[PreviewRow]] = defaultdict(list)
+    for row in rows:
+        if row.province_id is not None:
+            lines[row.province_id].append(row)
+    for same in lines.values():
+        if len(same) > 1:
+            where = ", ".join(str(r.line) for r in same)
+            for row in same:
+                row.errors.append(
+                    _("%(name)s xuất hiện nhiều lần trong tệp (dòng %(lines)s).")
+                    % {"name": row.province_name, "lines": where}
+                )
+
+
+def _diff_and_inputs(
+    parsed: list[tuple[PreviewRow, RawRow, dict[str, Any]]],
+    stored: dict[int, _Stored],
+    table: Table,
+    analysis: _Analysis,
+) -> list[tuple[PreviewRow, RowInput]]:
+    """Fill each row's cells (old → new) and status; the rows to check with the service, with their inputs."""
+    check: list[tuple[PreviewRow, RowInput]] = []
+    for row, _raw, info in parsed:
+        values: dict[str, Any] = info["values"]
+        current = stored.get(row.province_id) if row.province_id is not None else None
+        row.version = current.version if current else 0
+        old_points = current.points if current else {}
+        old_index = current.index if current else None
+        old_rank = current.rank if current else None
+        any_change = False
+        for number in table.domain_numbers:
+            name = f"d{number}"
+            old = old_points.get(number)
+            new = values.get(name, old)
+            changed = name in values and (old is None or new != old)
+            any_change |= changed
+            row.cells.append(PreviewCell(name, fmt(old), fmt(new), changed))
+        index = values.get("published_index", old_index)
+        rank = values.get("published_rank", old_rank)
+        if table.has_index:
+            changed = "published_index" in values and index != old_index
+            any_change |= changed
+            row.cells.append(PreviewCell("published_index", fmt(old_index), fmt(index), changed))
+        if table.has_rank:
+            changed = "published_rank" in values and rank != old_rank
+            any_change |= changed
+            row.cells.append(PreviewCell("published_rank", fmt(old_rank), fmt(rank), changed))
+        if row.status == "blank":
+            continue
+        row.status = "new" if current is None else ("changed" if any_change else "unchanged")
+        if row.province_id is None or row.errors or (not any_change and current is not None):
+            continue
+        points = {int(k[1:]): v for k, v in values.items() if k.startswith("d")}
+        row_input = RowInput(
+            province_id=row.province_id,
+            published_index=index,
+            published_rank=rank,
+            points=points,
+            expected_version=row.version,
+        )
+        check.append((row, row_input))
+        analysis.inputs[row.line] = row_input
+    return check
+
+
+def _service_check(
+    edition: Edition,
+    user: Any,
+    check_rows: list[tuple[PreviewRow, RowInput]],
+    parsed: list[tuple[PreviewRow, RawRow, dict[str, Any]]],
+    preview: ImportPreview,
+) -> None:
+    """The grid's rules, from the service itself, for the rows that would be written."""
+    if not check_rows:
+        return
+    try:
+        errors = scores_check(edition=edition, rows=[r for _row, r in check_rows], user=user)
+    except PermissionDenied as error:
+        preview.errors.append(str(error))
+        return
+    by_province = {row.province_id: row for row, _input in check_rows}
+    cell_errors_of = {row.line: info["cell_errors"] for row, _raw, info in parsed}
+    for problem in errors:
+        row = by_province.get(problem.province_id) if problem.province_id is not None else None
+        if row is None:
+            if problem.message not in preview.errors:
+                preview.errors.append(problem.message)
+            continue
+        cell_errors = cell_errors_of[row.line]
+        bad_domain_cell = any(f.startswith("d") for f in cell_errors)
+        if problem.field == "row":
+            if not bad_domain_cell:  # else "missing domains" only repeats that a cell did not parse
+                row.errors.append(problem.message)
+        elif problem.field == "published_index" and bad_domain_cell and "published_index" not in cell_errors:
+            continue  # "without domain points an index is needed": the same cause
+        else:
+            cell_errors.setdefault(problem.field, problem.message)
+
+
+# --- Entry points: preview, jobs, confirm ------------------------------------------------------------------------
+
+
+def import_preview(*, edition: Edition, upload: Upload, user: Any) -> ImportPreview:
+    """What importing `upload` into `edition` would do; writes nothing (see the module docstring)."""
+    try:
+        data = _read_upload(upload)
+    except SpreadsheetError as error:
+        return ImportPreview(edition_id=edition.pk, filename=upload.name or "", errors=[str(error)])
+    return analyse(edition=edition, data=data, filename=upload.name or "", user=user).preview
+
+
+def _read_upload(upload: Upload) -> bytes:
+    # The declared size is checked before a byte is read: a 50 MB upload sits in a temporary file, unread.
+    check_size(upload.size)
+    with upload.open("rb") as handle:
+        return open_upload_bytes(handle, upload.size)
+
+
+def import_job_create(*, edition: Edition, upload: Upload, user: Any) -> ImportJob:
+    """Store an uploaded file for its preview. Raises SpreadsheetError for a file above the size limit and
+    PermissionDenied for a user who may not write the edition."""
+    if not permissions.can_edit(user, edition):
+        raise PermissionDenied(_("Bạn không được phân công nhập liệu cho kỳ đánh giá này."))
+    data = _read_upload(upload)
+    return ImportJob.objects.create(
+        edition=edition,
+        user=user if user.is_authenticated else None,
+        filename=(upload.name or "")[:255],
+        content=data,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def runs_in_background(job: ImportJob) -> bool:
+    """Large files go to a Celery worker (inline anyway when there is no Redis)."""
+    return job.size > settings.IMPORT_ASYNC_BYTES
+
+
+def job_preview(job: ImportJob) -> ImportPreview | None:
+    return ImportPreview.from_json(job.preview) if job.preview else None
+
+
+def _set_progress(job_id: int, done: int, total: int, *, start: int, span: int) -> None:
+    percent = start + (span * done // total if total else span)
+    ImportJob.objects.filter(pk=job_id).update(progress=min(percent, 99), total_rows=total)
+
+
+def import_job_run(job: ImportJob) -> ImportJob:
+    """Run the job's current stage (preview, or import once confirmed); idempotent: a finished stage is not
+    run again, and an import run twice finds nothing left to change."""
+    job.refresh_from_db()
+    if job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, progress=1)
+    try:
+        if job.stage == ImportJobStage.PREVIEW:
+            _run_preview(job)
+        else:
+            _run_import(job)
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJobStatus.FAILED,
+            finished_at=timezone.now(),
+            messages=[_("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")],
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _user_of(job: ImportJob) -> Any:
+    return job.user if job.user is not None else AnonymousUser()
+
+
+def _run_preview(job: ImportJob) -> None:
+    analysis = analyse(
+        edition=job.edition,
+        data=bytes(job.content),
+        filename=job.filename,
+        user=_user_of(job),
+        on_progress=lambda done, total: _set_progress(job.pk, done, total, start=1, span=98),
+    )
+    preview = analysis.preview
+    job.preview = preview.to_json()
+    job.total_rows = len(preview.rows)
+    job.status = ImportJobStatus.DONE
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.messages = preview.errors + [f"{r.line}: {m}" for r in preview.rows for m in r.errors][:50]
+    job.save(update_fields=["preview", "total_rows", "status", "progress", "finished_at", "messages"])
+
+
+def import_confirm(*, job: ImportJob, user: Any) -> ImportJob:
+    """Start the import of a previewed job (in the background for large files; the caller enqueues).
+
+    Raises PermissionDenied when `user` did not upload the job or may not write its edition.
+    """
+    if job.user_id != user.pk or not permissions.can_edit(user, job.edition):
+        raise PermissionDenied(_("Bạn không được nhập tệp này."))
+    updated = ImportJob.objects.filter(
+        pk=job.pk, stage=ImportJobStage.PREVIEW, status=ImportJobStatus.DONE
+    ).update(stage=ImportJobStage.IMPORT, status=ImportJobStatus.PENDING, progress=0, finished_at=None)
+    job.refresh_from_db()
+    if not updated and job.stage != ImportJobStage.IMPORT:
+        raise PermissionDenied(_("Tệp này chưa xem trước xong."))
+    return job
+
+
+def _run_import(job: ImportJob) -> None:
+    """Read the stored file again, check it, and save every changed row in one call of the service."""
+    user = _user_of(job)
+    analysis = analyse(
+        edition=job.edition,
+        data=bytes(job.content),
+        filename=job.filename,
+        user=user,
+        on_progress=lambda done, total: _set_progress(job.pk, done, total, start=1, span=60),
+    )
+    preview = analysis.preview
+    if not preview.ok:
+        _finish(job, ImportJobStatus.FAILED, [_("Tệp có lỗi, chưa lưu gì:"), *_messages_of(preview)], preview)
+        return
+    # The versions the user saw in the preview: someone saving in between makes the service refuse.
+    seen = {r["province_id"]: r["version"] for r in job.preview.get("rows", []) if r.get("province_id")}
+    rows = [
+        RowInput(
+            province_id=r.province_id,
+            published_index=r.published_index,
+            published_rank=r.published_rank,
+            points=r.points,
+            expected_version=seen.get(r.province_id, r.expected_version),
+        )
+        for r in analysis.inputs.values()
+    ]
+    if not rows:
+        _finish(
+            job, ImportJobStatus.DONE, [_("Không có thay đổi: mọi dòng trùng với số liệu đã lưu.")], preview
+        )
+        return
+    _set_progress(job.pk, 70, 100, start=0, span=100)
+    try:
+        with transaction.atomic():
+            report = scores_save(
+                edition=job.edition,
+                rows=rows,
+                user=user,
+                reason=_("Nhập từ tệp %(name)s") % {"name": job.filename},
+            )
+            _finish(job, ImportJobStatus.DONE, [_summary(report)], preview, clear_content=True)
+    except StaleEditError as error:
+        _finish(
+            job,
+            ImportJobStatus.FAILED,
+            [_("Số liệu đã bị người khác thay đổi sau khi bạn xem trước; hãy tải tệp lên lại.")]
+            + [e.message for e in error.errors],
+            preview,
+        )
+    except (EntryError, PermissionDenied) as error:
+        messages = [e.message for e in error.errors] if isinstance(error, EntryError) else [str(error)]
+        _finish(job, ImportJobStatus.FAILED, [_("Chưa lưu gì:"), *messages], preview)
+
+
+def _messages_of(preview: ImportPreview) -> list[str]:
+    lines = list(preview.errors)
+    for row in preview.rows:
+        lines.extend(_("Dòng %(line)s: %(error)s") % {"line": row.line, "error": e} for e in row.errors)
+    return lines[:100]
+
+
+def _summary(report: SaveReport) -> str:
+    return _("Đã nhập: %(created)s đơn vị mới, %(updated)s đơn vị cập nhật, %(unchanged)s không đổi.") % {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
+
+
+def _finish(
+    job: ImportJob,
+    status: str,
+    messages: Iterable[str],
+    preview: ImportPreview,
+    *,
+    clear_content: bool = False,
+) -> None:
+    job.status = status
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.messages = list(messages)
+    job.total_rows = len(preview.rows)
+    fields = ["status", "progress", "finished_at", "messages", "total_rows"]
+    if clear_content:
+        job.content = b""  # imported: the file is not needed any more (its SHA-256 stays)
+        fields.append("content")
+    job.save(update_fields=fields)
+
+
+def import_jobs_purge(*, older_than: timedelta) -> int:
+    """Delete import jobs (and the files they keep) created more than `older_than` ago; returns how many.
+
+    What an import changed stays in the audit trail (django-simple-history); only the uploaded copy goes.
+    """
+    cutoff = timezone.now() - older_than
+    deleted, _by_model = ImportJob.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,525 @@
+"""Reading a results table from an uploaded file: .xlsx (openpyxl) or .csv, recognised by content, not by name.
+
+This module only reads: it finds the header row, maps the columns by their names (Vietnamese or English, any case,
+with or without diacritics) and returns the raw cells of each data row with their row numbers. Whether the values
+are valid for an edition is decided in `parindex.transfer.importing`.
+
+File-level problems (not a spreadsheet, too large, no header row, merged header cells, ...) raise
+`SpreadsheetError` with a message for the user; cell-level problems found while reading (a formula) are attached
+to the row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+from xml.etree.ElementTree import iterparse
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+
+from parindex.register.names import ascii_fold
+
+HEADER_SEARCH_ROWS = 10  # a title ("PAR INDEX 2024") and notes may sit above the header row
+MAX_DATA_ROWS = 100_000  # 63 units × 8 domains is the usual size; anything far beyond is a mistake
+# An .xlsx is a zip: refuse archives that expand far beyond the upload limit (a "zip bomb").
+MAX_UNCOMPRESSED_RATIO = 20
+CSV_DELIMITERS = (",", ";", "\t")
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# A title that names the year: "PAR INDEX 2024", "Chỉ số CCHC năm 2023", "Kết quả năm 2022" (matched folded).
+_YEAR_IN_TITLE = re.compile(r"(?:par ?index|chi so|cchc|nam|year)\D{0,30}?(?<!\d)(20\d{2})(?!\d)")
+_DOMAIN_HEADER = re.compile(r"^(?:linhvuc|lv|domain|d)0?(\d{1,2})(?!\d)")
+
+PROVINCE = "province"
+YEAR = "year"
+INDEX = "index"
+RANK = "rank"
+
+# Folded header names (see `fold`) → column role. Domain columns are recognised by `_DOMAIN_HEADER`.
+HEADER_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "tinhthanhpho",
+            "tinhthanh",
+            "tinh",
+            "tentinh",
+            "tentinhthanhpho",
+            "tentinhthanh",
+            "donvi",
+            "tendonvi",
+            "diaphuong",
+            "province",
+            "provinces",
+            "provincecity",
+            "provinceorcity",
+            "unit",
+        ),
+        PROVINCE,
+    ),
+    **dict.fromkeys(("nam", "namdanhgia", "year"), YEAR),
+    **dict.fromkeys(
+        (
+            "chiso",
+            "chisocchc",
+            "chisocaicachhanhchinh",
+            "chisoparindex",
+            "parindex",
+            "index",
+            "parindexscore",
+        ),
+        INDEX,
+    ),
+    **dict.fromkeys(("xephang", "thuhang", "hang", "rank", "ranking"), RANK),
+}
+
+
+def field_name(role: str | int) -> str:
+    """The name of a column's field in error messages and the preview (as parindex.entry.services.CellError)."""
+    if isinstance(role, int):
+        return f"d{role}"
+    return {INDEX: "published_index", RANK: "published_rank"}.get(role, role)
+
+
+def fold(text: str) -> str:
+    """A header's key: diacritics, case, spaces and punctuation removed ("Chỉ số (%)" → "chiso")."""
+    return "".join(_NON_ALNUM.sub(" ", ascii_fold(text)).split())
+
+
+def header_role(text: str) -> str | int | None:
+    """The role of a header cell: PROVINCE, YEAR, INDEX, RANK, a domain number (int), or None."""
+    key = fold(text)
+    if key in HEADER_NAMES:
+        return HEADER_NAMES[key]
+    match = _DOMAIN_HEADER.match(key)
+    if match and int(match.group(1)) >= 1:
+        return int(match.group(1))
+    return None
+
+
+class SpreadsheetError(ValueError):
+    """The file cannot be read as a results table; str() is a message for the user."""
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One data row as written: cell values untouched (str, int, float, None, ...)."""
+
+    line: int  # the row number as the spreadsheet program shows it (1-based)
+    province: str
+    year: Any = None
+    index: Any = None
+    rank: Any = None
+    points: dict[int, Any] = field(default_factory=dict)  # domain number → cell value
+    # (field, message) found while reading, e.g. a formula; field as in parindex.entry.services.CellError
+    problems: tuple[tuple[str, str], ...] = ()
+
+    def is_blank(self) -> bool:
+        values = [self.index, self.rank, *self.points.values()]
+        return not any(_has_value(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Table:
+    """What was read from the file."""
+
+    file_kind: str  # "xlsx" or "csv"
+    sheet_name: str  # the worksheet read (empty for CSV)
+    encoding: str  # the CSV encoding detected (empty for .xlsx)
+    header_line: int
+    domain_numbers: tuple[int, ...]
+    has_year: bool
+    has_index: bool
+    has_rank: bool
+    stated_years: tuple[tuple[str, int], ...]  # (where, year) from the sheet name or a title above the header
+    ignored_headers: tuple[str, ...]
+    rows: list[RawRow]
+
+
+def _has_value(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# --- Entry point ------------------------------------------------------------------------------------------------
+
+
+def check_size(size: int | None) -> None:
+    """Refuse a file above settings.IMPORT_MAX_BYTES before anything reads it."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size is not None and size > limit:
+        raise SpreadsheetError(
+            _("Tệp quá lớn (%(size)s MB); giới hạn là %(limit)s MB.")
+            % {"size": _megabytes(size), "limit": _megabytes(limit)}
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
+
+
+def read_table(data: bytes, *, year: int | None = None) -> Table:
+    """Read a results table from the bytes of an uploaded file.
+
+    `year` chooses the worksheet of a workbook with several (the one whose name contains the year, else the
+    first). Raises SpreadsheetError for anything that is not a readable results table.
+    """
+    check_size(len(data))
+    if not data.strip():
+        raise SpreadsheetError(_("Tệp rỗng."))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data, year=year)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise SpreadsheetError(
+            _("Tệp Excel 97–2003 (.xls) chưa được hỗ trợ: hãy mở tệp và lưu lại dạng .xlsx hoặc .csv.")
+        )
+    if data.lstrip()[:8].startswith(_OTHER_FORMATS):
+        raise _not_a_spreadsheet()
+    return _read_csv(data)
+
+
+# Signatures of files people upload by mistake (a report as PDF, a screenshot of the table): refused as such
+# rather than read as text with no header.
+_OTHER_FORMATS = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"{\\rtf", b"<?xml", b"<!DOCTYPE", b"<html")
+
+
+# --- .xlsx --------------------------------------------------------------------------------------------------------
+
+
+def _not_a_spreadsheet() -> SpreadsheetError:
+    return SpreadsheetError(
+        _(
+            "Tệp này không phải là tệp bảng tính .xlsx hoặc .csv (có thể đã bị đổi tên). Hãy tải mẫu và nhập lại."
+        )
+    )
+
+
+def _read_xlsx(data: bytes, *, year: int | None) -> Table:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise _not_a_spreadsheet() from error
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _not_a_spreadsheet()
+    if expanded > MAX_UNCOMPRESSED_RATIO * settings.IMPORT_MAX_BYTES:
+        raise SpreadsheetError(_("Tệp .xlsx giải nén ra quá lớn; hãy chỉ giữ bảng kết quả trong tệp."))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise SpreadsheetError(
+            _("Không đọc được tệp .xlsx (tệp bị hỏng hoặc không đúng định dạng): %(error)s")
+            % {"error": error}
+        ) from error
+    try:
+        sheet = _choose_sheet(workbook, year)
+        merged = _merged_ranges(workbook, sheet)
+        sheet.reset_dimensions()  # some programs write a wrong <dimension>; read every row present
+        rows = ([(cell.value, getattr(cell, "data_type", None)) for cell in row] for row in sheet.iter_rows())
+        stated = []
+        sheet_year = _YEAR_IN_TEXT.search(fold(sheet.title))
+        if sheet_year:
+            stated.append((_("tên trang tính “%(name)s”") % {"name": sheet.title}, int(sheet_year.group(1))))
+        return _build_table(
+            rows, file_kind="xlsx", sheet_name=sheet.title, encoding="", merged=merged, stated=stated
+        )
+    finally:
+        workbook.close()
+
+
+def _choose_sheet(workbook: Any, year: int | None) -> Any:
+    sheets = workbook.worksheets
+    if not sheets:
+        raise SpreadsheetError(_("Tệp .xlsx không có trang tính nào."))
+    if year is not None and len(sheets) > 1:
+        for sheet in sheets:
+            if str(year) in sheet.title:
+                return sheet
+    return sheets[0]
+
+
+def _merged_ranges(workbook: Any, sheet: Any) -> list[tuple[str, int, int]]:
+    """(ref, first row, last row) of the merged cells of `sheet`.
+
+    openpyxl's read-only worksheets do not load merged cells, so the sheet's XML is streamed here (the
+    <mergeCells> block follows the data). Reading the archive through openpyxl's private attributes is pinned by
+    the openpyxl<4 requirement and covered by a test with merged header cells.
+    """
+    found: list[tuple[str, int, int]] = []
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        # The same parser openpyxl uses for the sheet itself; expat ≥ 2.4 (bundled) limits entity expansion.
+        for _event, element in iterparse(source, events=("end",)):  # noqa: S314
+            if element.tag.endswith("}mergeCell"):
+                ref = element.get("ref", "")
+                try:
+                    _min_col, min_row, _max_col, max_row = range_boundaries(ref)
+                except ValueError:
+                    continue
+                found.append((ref, min_row or 1, max_row or 1))
+            elif element.tag.endswith("}row"):
+                element.clear()  # keep memory flat on a large sheet
+    return found
+
+
+# --- .csv ---------------------------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding name): UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1258 (Vietnamese).
+
+    Windows-1258 writes many Vietnamese letters as a base letter plus a combining tone mark; the text is
+    normalised to NFC so that names compare equal to those typed elsewhere.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return _nfc(data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "UTF-8 (BOM)")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _nfc(data.decode("utf-16"), "UTF-16")
+        except UnicodeDecodeError as error:
+            raise _not_a_spreadsheet() from error
+    if b"\x00" in data[:4096]:
+        raise _not_a_spreadsheet()
+    try:
+        return _nfc(data.decode("utf-8"), "UTF-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _nfc(data.decode("cp1258"), "Windows-1258")
+    except UnicodeDecodeError as error:
+        raise _not_a_spreadsheet() from error
+
+
+def _nfc(text: str, encoding: str) -> tuple[str, str]:
+    text = unicodedata.normalize("NFC", text)
+    # Text files hold letters, digits, punctuation and line breaks; control characters mean binary data.
+    controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    if controls:
+        raise _not_a_spreadsheet()
+    return text, encoding
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = decode_text(data)
+    best: Table | None = None
+    best_columns = -1
+    first_error: SpreadsheetError | None = None
+    for delimiter in CSV_DELIMITERS:
+        rows = _csv_rows(text, delimiter)
+        try:
+            table = _build_table(
+                rows, file_kind="csv", sheet_name="", encoding=encoding, merged=[], stated=[]
+            )
+        except SpreadsheetError as error:
+            first_error = first_error or error
+            continue
+        columns = len(table.domain_numbers) + table.has_year + table.has_index + table.has_rank
+        if columns > best_columns:
+            best, best_columns = table, columns
+    if best is None:
+        assert first_error is not None
+        raise first_error
+    return best
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[tuple[Any, str | None]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield [(value, "f" if value.lstrip().startswith("=") else None) for value in row]
+    except csv.Error as error:
+        raise SpreadsheetError(_("Tệp CSV không đúng định dạng: %(error)s") % {"error": error}) from error
+
+
+# --- Shared: header row and data rows ---------------------------------------------------------------------------
+
+
+def _header_columns(cells: Sequence[tuple[Any, str | None]]) -> tuple[dict[str | int, int], list[str]]:
+    """Column index by role for one candidate header row, and the names of the columns it ignores."""
+    columns: dict[str | int, int] = {}
+    ignored: list[str] = []
+    duplicates: list[str] = []
+    for position, (value, _kind) in enumerate(cells):
+        text = _cell_text(value)
+        if not text:
+            continue
+        role = header_role(text)
+        if role is None:
+            ignored.append(text)
+        elif role in columns:
+            duplicates.append(text)
+        else:
+            columns[role] = position
+    if duplicates and PROVINCE in columns:
+        raise SpreadsheetError(
+            _("Dòng tiêu đề có cột trùng nhau: %(names)s. Mỗi cột chỉ được xuất hiện một lần.")
+            % {"names": ", ".join(f"“{d}”" for d in duplicates)}
+        )
+    return columns, ignored
+
+
+def _is_header(columns: dict[str | int, int]) -> bool:
+    return PROVINCE in columns and any(role != PROVINCE and role != YEAR for role in columns)
+
+
+def _build_table(
+    rows: Iterable[list[tuple[Any, str | None]]],
+    *,
+    file_kind: str,
+    sheet_name: str,
+    encoding: str,
+    merged: list[tuple[str, int, int]],
+    stated: list[tuple[str, int]],
+) -> Table:
+    iterator = iter(rows)
+    header_line = 0
+    columns: dict[str | int, int] = {}
+    ignored: list[str] = []
+    above: list[list[tuple[Any, str | None]]] = []
+    for line, cells in enumerate(iterator, start=1):
+        candidate, candidate_ignored = _header_columns(cells)
+        if _is_header(candidate):
+            header_line, columns, ignored = line, candidate, candidate_ignored
+            formulas = [_cell_text(v) for v, kind in cells if kind == "f"]
+            if formulas:
+                raise SpreadsheetError(
+                    _("Dòng tiêu đề chứa công thức (%(cells)s): hãy ghi tên cột bằng chữ.")
+                    % {"cells": ", ".join(formulas)}
+                )
+            break
+        above.append(cells)
+        if line >= HEADER_SEARCH_ROWS:
+            break
+
+    header_merges = [ref for ref, _first, last in merged if not header_line or last >= header_line]
+    if header_merges:
+        raise SpreadsheetError(
+            _(
+                "Bảng có ô gộp (merged cells) ở dòng tiêu đề hoặc dữ liệu: %(refs)s. Hãy bỏ gộp ô và để mỗi "
+                "cột một tiêu đề trên một dòng (xem tệp mẫu)."
+            )
+            % {"refs": ", ".join(header_merges[:10])}
+        )
+    if not header_line:
+        raise SpreadsheetError(
+            _(
+                "Không tìm thấy dòng tiêu đề trong %(n)s dòng đầu: cần cột “Tỉnh, thành phố” và ít nhất một cột "
+                "“Lĩnh vực 1”…“Lĩnh vực 8”, “Chỉ số (%%)” hoặc “Xếp hạng” (xem tệp mẫu)."
+            )
+            % {"n": HEADER_SEARCH_ROWS}
+        )
+
+    for cells in above:
+        for value, _kind in cells:
+            found = _YEAR_IN_TITLE.search(ascii_fold(_cell_text(value)))
+            if found:
+                stated.append((_("tiêu đề “%(text)s”") % {"text": _cell_text(value)}, int(found.group(1))))
+                break
+
+    domain_numbers = tuple(sorted(role for role in columns if isinstance(role, int)))
+    data_rows: list[RawRow] = []
+    for line, cells in enumerate(iterator, start=header_line + 1):
+        row = _raw_row(line, cells, columns, domain_numbers)
+        if row is None:
+            continue
+        data_rows.append(row)
+        if len(data_rows) > MAX_DATA_ROWS:
+            raise SpreadsheetError(
+                _("Tệp có hơn %(n)s dòng dữ liệu: hãy tách thành từng kỳ đánh giá.") % {"n": MAX_DATA_ROWS}
+            )
+    return Table(
+        file_kind=file_kind,
+        sheet_name=sheet_name,
+        encoding=encoding,
+        header_line=header_line,
+        domain_numbers=domain_numbers,
+        has_year=YEAR in columns,
+        has_index=INDEX in columns,
+        has_rank=RANK in columns,
+        stated_years=tuple(stated),
+        ignored_headers=tuple(ignored),
+        rows=data_rows,
+    )
+
+
+def _raw_row(
+    line: int,
+    cells: Sequence[tuple[Any, str | None]],
+    columns: dict[str | int, int],
+    domain_numbers: tuple[int, ...],
+) -> RawRow | None:
+    """The row's cells by role, or None for a row with nothing in the mapped columns."""
+    problems: list[tuple[str, str]] = []
+
+    def cell(role: str | int) -> Any:
+        position = columns.get(role)
+        if position is None or position >= len(cells):
+            return None
+        value, kind = cells[position]
+        if kind == "f" or (isinstance(value, str) and value.lstrip().startswith("=")):
+            problems.append(
+                (
+                    field_name(role),
+                    _(
+                        "Ô %(cell)s chứa công thức (%(formula)s): hãy dán giá trị (Paste Values) thay cho công thức."
+                    )
+                    % {"cell": f"{get_column_letter(position + 1)}{line}", "formula": _cell_text(value)[:40]},
+                )
+            )
+            return None
+        return value
+
+    province = cell(PROVINCE)
+    year, index, rank = cell(YEAR), cell(INDEX), cell(RANK)
+    points = {number: cell(number) for number in domain_numbers}
+    if (
+        not problems
+        and not _has_value(province)
+        and not any(_has_value(v) for v in (year, index, rank, *points.values()))
+    ):
+        return None  # an empty line
+    return RawRow(
+        line=line,
+        province=_cell_text(province),
+        year=year,
+        index=index,
+        rank=rank,
+        points=points,
+        problems=tuple(problems),
+    )
+
+
+def open_upload_bytes(upload: IO[bytes], size: int | None) -> bytes:
+    """The bytes of an uploaded file, after refusing one above the limit by its declared size.
+
+    Django writes uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file, so a 50 MB upload is never held
+    in memory: its size is checked here and it is refused without being read.
+    """
+    check_size(size)
+    limit = settings.IMPORT_MAX_BYTES
+    chunks = []
+    total = 0
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        total += len(chunk)
+        if total > limit:  # the declared size was wrong: stop reading at the limit
+            check_size(total)
+        chunks.append(chunk)
+    return b"".join(chunks)

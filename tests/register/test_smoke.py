@@ -1,0 +1,8 @@
+import pytest
+
+from parindex.register.models import Province
+
+
+@pytest.mark.django_db
+def test_reference_data_is_loaded_once_per_session():
+    assert Province.objects.count() == 97
