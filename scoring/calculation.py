@@ -6,7 +6,7 @@ code serves the national ranking and a province's own index of its departments.
 
 Every rule is written once, in the docstring of the function that applies it:
 
-- rounding ............ ``round_half_up``           (two decimals, half up, as published: "90,10%")
+- rounding ............ ``round_half_up``           (parindex.register.rules: two decimals, half up)
 - index ............... ``_index``                  (QĐ 876/QĐ-BNV: points / applicable maximum × 100)
 - groups .............. ``group_for``               (Ministry's announcements: A ≥ 90, B 80–<90, C 70–<80, D)
 - ties ................ ``competition_ranks``       (published tie rule unknown: 1, 2, 2, 4 on rounded values)
@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import (
     ROUND_HALF_EVEN,
-    ROUND_HALF_UP,
     Context,
     Decimal,
     DivisionByZero,
@@ -37,6 +36,8 @@ from decimal import (
 from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
+
+from parindex.register.rules import TWO_PLACES, PointsProblem, points_problem, round_half_up
 
 __all__ = [
     "GROUP_THRESHOLDS",
@@ -68,7 +69,6 @@ __all__ = [
     "what_if",
 ]
 
-TWO_PLACES = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
@@ -76,16 +76,6 @@ ZERO = Decimal(0)
 # 28 significant digits make every intermediate exact for indices and points with a few decimals, so the
 # only rounding that matters is the explicit one in ``round_half_up``.
 _CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
-
-
-def round_half_up(value: Decimal) -> Decimal:
-    """Round to two decimals, halves away from zero: the one rounding place of the engine.
-
-    Source: the Ministry publishes indices with two decimals ("90,10%"); the rounding mode is not stated, we
-    use the schoolbook rule (84.125 → 84.13, 89.995 → 90.00). Float arithmetic would give 84.12 (binary
-    half-even), which is why the engine never uses float.
-    """
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP, context=_CONTEXT)
 
 
 _divide = _CONTEXT.divide  # exact to 28 significant digits whatever the caller's context
@@ -469,10 +459,13 @@ def _validate_unit(
             problems.append(Problem(ProblemCode.DUPLICATE_DOMAIN, key, number, "the domain is given twice"))
             continue
         seen.add(number)
-        if not (points.is_finite() and not_applicable.is_finite()):
+        # The points rule is parindex.register.rules.points_problem, the one every entry path calls too:
+        # first without a maximum (finite, not negative), then against the applicable maximum.
+        early = points_problem(points, None, places=None)
+        if early is PointsProblem.NOT_FINITE or not not_applicable.is_finite():
             problems.append(Problem(ProblemCode.NOT_FINITE, key, number, "points are not a number"))
             continue
-        if points < ZERO:
+        if early is PointsProblem.NEGATIVE:
             problems.append(Problem(ProblemCode.NEGATIVE, key, number, f"points {points} < 0"))
         if number not in maxima:
             problems.append(
@@ -503,7 +496,7 @@ def _validate_unit(
             )
             continue
         applicable = maximum - not_applicable if not_applicable else maximum
-        if points > applicable:
+        if points_problem(points, applicable, places=None) is PointsProblem.ABOVE_MAXIMUM:
             problems.append(
                 Problem(
                     ProblemCode.ABOVE_MAXIMUM,

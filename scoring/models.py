@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from parindex.register.models import Domain, Edition, Province, Region
+from parindex.register.models import Criterion, Edition, Region, Unit
 
 
 class ChangeBasis(models.TextChoices):
@@ -63,7 +63,7 @@ class YearResult(models.Model):
     """A unit's computed result in an edition. Index in percent, 0–100, two decimals."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="results")
-    province = models.ForeignKey(Province, on_delete=models.CASCADE, related_name="results")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="results")
     # Empty for a unit known only by its published rank (press releases often give nothing more).
     index = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     index_source = models.CharField(max_length=10)  # computed | published | rank_only
@@ -79,19 +79,19 @@ class YearResult(models.Model):
     rank_mismatch = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["edition", "rank", "province__name"]
+        ordering = ["edition", "rank", "unit__name"]
         constraints = [
-            models.UniqueConstraint(fields=["edition", "province"], name="year_result_unique"),
+            models.UniqueConstraint(fields=["edition", "unit"], name="year_result_unique"),
             models.CheckConstraint(
                 condition=Q(index__isnull=True) | Q(index__gte=0, index__lte=100),
                 name="year_result_index_range",
             ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="year_result_rank_positive"),
         ]
-        indexes = [models.Index(fields=["province", "edition"])]
+        indexes = [models.Index(fields=["unit", "edition"])]
 
     def __str__(self) -> str:
-        return f"{self.edition_id}/{self.province_id}: {self.index} (#{self.rank})"
+        return f"{self.edition_id}/{self.unit_id}: {self.index} (#{self.rank})"
 
 
 class DomainResult(models.Model):
@@ -99,7 +99,8 @@ class DomainResult(models.Model):
     year_result = models.ForeignKey(
         YearResult, on_delete=models.CASCADE, related_name="domains", db_index=False
     )
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="+")
+    # A domain: a criterion of the top level of the edition's criteria set.
+    domain = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=5, decimal_places=2)
     max_points = models.DecimalField(max_digits=5, decimal_places=2)
     percent = models.DecimalField(max_digits=5, decimal_places=2)

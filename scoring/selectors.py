@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import F, Prefetch
 
-from parindex.register.models import Edition, EditionKind, Methodology
+from parindex.register.models import Criterion, Edition, EditionKind, Methodology
 from scoring.models import EditionSummary, YearResult
 
 
@@ -66,15 +66,13 @@ def pick_edition(editions: list[Edition], year: str | None, kind: str | None) ->
 
 
 def ranking_for_edition(edition: Edition) -> Ranking:
-    """The ranking of an edition: results with their provinces and regions (two queries)."""
+    """The ranking of an edition: results with their units and regions (two queries)."""
     summary = EditionSummary.objects.filter(edition=edition).first()
     complete = bool(summary and summary.complete)
     rows = list(
         YearResult.objects.filter(edition=edition)
-        .select_related("province", "province__region")
-        .order_by(
-            F("published_rank").asc(nulls_last=True) if not complete else "rank", "rank", "province__name"
-        )
+        .select_related("unit", "unit__region")
+        .order_by(F("published_rank").asc(nulls_last=True) if not complete else "rank", "rank", "unit__name")
     )
     return Ranking(edition=edition, summary=summary, rows=rows)
 
@@ -82,7 +80,7 @@ def ranking_for_edition(edition: Edition) -> Ranking:
 def methodologies_with_domains() -> list[Methodology]:
     """Every criteria set with its domains, real ones first then demo (two queries)."""
     return list(
-        Methodology.objects.prefetch_related("domains").order_by(
-            "is_demo", F("year_from").asc(nulls_first=True), "code"
-        )
+        Methodology.objects.select_related("index")
+        .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.domains(), to_attr="domain_list"))
+        .order_by("index__order", "is_demo", F("year_from").asc(nulls_first=True), "code")
     )

@@ -19,7 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parindex.register.models import Assessment, Domain, DomainScore, Edition, Province, Region, Succession
+from parindex.register import rules
+from parindex.register.models import Assessment, Criterion, Edition, Region, Score, Succession, Unit
+from parindex.register.selectors import as_nodes, criteria_of, units_of
 from scoring import calculation as calc
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
 from scoring.selectors import GENERATION_KEY
@@ -48,10 +50,10 @@ def _rank_only(published_index: Decimal | None, published_rank: int | None, has_
 @dataclass(frozen=True)
 class _Loaded:
     edition_input: calc.EditionInput
-    province_ids: list[int]
-    domains: dict[int, Domain]  # by number
+    unit_ids: list[int]
+    domains: dict[int, Criterion]  # the top level of the criteria set, by number
     published_ranks: dict[str, int | None]
-    rank_only: list[tuple[int, int]]  # (province id, published rank)
+    rank_only: list[tuple[int, int]]  # (unit id, published rank)
     expected_units: int
     previous_published: dict[str, int]
 
@@ -76,73 +78,88 @@ def _merger_rule() -> calc.MergerRule:
 
 
 def _previous_values(edition: Edition) -> tuple[list[calc.PreviousResult], dict[str, int]]:
-    """Last year's results of the same kind, keyed like this year's units (province ids as text).
+    """Last year's results of the same kind, keyed like this year's units (unit ids as text).
 
     For an incomplete previous edition the published rank stands for the rank where there is one, since the
     computed rank only ranks the units we hold.
     """
-    previous = Edition.objects.filter(year=edition.year - 1, kind=edition.kind).first()
+    previous = Edition.objects.filter(
+        index_id=edition.index_id, year=edition.year - 1, kind=edition.kind
+    ).first()
     if previous is None:
         return [], {}
     summary = EditionSummary.objects.filter(edition=previous).first()
     complete = bool(summary and summary.complete)
     values: list[calc.PreviousResult] = []
     published: dict[str, int] = {}
-    for province_id, index, computed_rank, published_rank in YearResult.objects.filter(
+    for unit_id, index, computed_rank, published_rank in YearResult.objects.filter(
         edition=previous
-    ).values_list("province_id", "index", "rank", "published_rank"):
+    ).values_list("unit_id", "index", "rank", "published_rank"):
         if index is not None:
             rank = computed_rank if complete or published_rank is None else published_rank
-            values.append(calc.PreviousResult(key=str(province_id), index=index, rank=rank))
+            values.append(calc.PreviousResult(key=str(unit_id), index=index, rank=rank))
         if published_rank is not None:
-            published[str(province_id)] = published_rank
+            published[str(unit_id)] = published_rank
     return values, published
 
 
 def _load(edition: Edition) -> _Loaded:
     """Everything the calculation needs, in a fixed number of queries. Rows are read as tuples, not model
-    instances: at 10,000 units × 8 domains building model objects costs more than the calculation."""
-    domains = (
-        {d.number: d for d in Domain.objects.filter(methodology_id=edition.methodology_id)}
-        if edition.methodology_id
-        else {}
-    )
-    number_of = {d.pk: d.number for d in domains.values()}
+    instances: at 10,000 units × 8 domains building model objects costs more than the calculation.
+
+    Scores are entered on the leaves of the criteria set; ``parindex.register.rules.roll_up`` adds them up to
+    the domains the engine ranks (a criterion not applicable to a unit drops its maximum)."""
+    criteria = criteria_of(edition.methodology_id)
+    nodes = as_nodes(criteria)
+    code_of = {c.pk: c.code for c in criteria}
+    domains = {c.number: c for c in criteria if c.parent_id is None}
+    domain_maxima = {
+        node.code: rules.maximum_of(node.code, {n.code: n for n in nodes}, rules.children_of(nodes))
+        for node in nodes
+        if node.parent is None
+    }
     assessments = list(
         Assessment.objects.filter(edition=edition)
-        .order_by("province__code", "province_id")
-        .values_list("id", "province_id", "published_index", "published_rank", "province__region__name")
+        .order_by("unit__code", "unit_id")
+        .values_list("id", "unit_id", "published_index", "published_rank", "unit__region__name")
     )
-    scores: dict[int, list[calc.DomainPoints]] = defaultdict(list)
-    foreign: list[tuple[int, int]] = []  # (assessment id, domain id) of another methodology's domain
-    for assessment_id, domain_id, points, not_applicable in DomainScore.objects.filter(
+    entries: dict[int, list[rules.Entry]] = defaultdict(list)
+    foreign: list[tuple[int, int]] = []  # (assessment id, criterion id) of another criteria set's criterion
+    for assessment_id, criterion_id, points, not_applicable in Score.objects.filter(
         assessment__edition=edition
-    ).values_list("assessment_id", "domain_id", "points", "not_applicable"):
-        number = number_of.get(domain_id)
-        if number is None:
-            foreign.append((assessment_id, domain_id))
+    ).values_list("assessment_id", "criterion_id", "points", "not_applicable"):
+        code = code_of.get(criterion_id)
+        if code is None:
+            foreign.append((assessment_id, criterion_id))
             continue
-        scores[assessment_id].append(calc.DomainPoints(number, points, not_applicable))
+        entries[assessment_id].append(rules.Entry(code, points, not_applicable))
     if foreign:
         raise RecomputeError(_foreign_domain_messages(foreign, assessments), edition)
+    scores: dict[int, list[calc.DomainPoints]] = {
+        assessment_id: [
+            calc.DomainPoints(int(total.code), total.points, total.not_applicable)
+            for total in rules.roll_up(nodes, unit_entries)
+        ]
+        for assessment_id, unit_entries in entries.items()
+    }
 
     units = []
     rank_only: list[tuple[int, int]] = []
-    for assessment_id, province_id, published_index, published_rank, region in assessments:
+    for assessment_id, unit_id, published_index, published_rank, region in assessments:
         unit_points = scores.get(assessment_id, [])
         if published_rank is not None and _rank_only(published_index, published_rank, bool(unit_points)):
-            rank_only.append((province_id, published_rank))
+            rank_only.append((unit_id, published_rank))
             continue
         units.append(
             calc.UnitInput(
-                key=str(province_id),
+                key=str(unit_id),
                 region=region,
                 domains=tuple(sorted(unit_points, key=lambda p: p.number)),
                 published_index=published_index,
                 published_rank=published_rank,
             )
         )
-    expected = Province.objects.valid_in_year(edition.year).count()
+    expected = units_of(edition).count()
     previous, previous_published = _previous_values(edition)
     current_ids = [row[1] for row in assessments]
     predecessors: dict[str, list[str]] = {}
@@ -151,7 +168,9 @@ def _load(edition: Edition) -> _Loaded:
     ).values_list("successor_id", "predecessor_id"):
         predecessors.setdefault(str(successor_id), []).append(str(predecessor_id))
     edition_input = calc.EditionInput(
-        domains=tuple(calc.DomainSpec(number=n, max_points=d.max_points) for n, d in sorted(domains.items())),
+        domains=tuple(
+            calc.DomainSpec(number=n, max_points=domain_maxima[d.code]) for n, d in sorted(domains.items())
+        ),
         units=tuple(units),
         previous=tuple(previous),
         predecessors=tuple((k, tuple(sorted(v))) for k, v in sorted(predecessors.items())),
@@ -160,7 +179,7 @@ def _load(edition: Edition) -> _Loaded:
     )
     return _Loaded(
         edition_input=edition_input,
-        province_ids=current_ids,
+        unit_ids=current_ids,
         domains=domains,
         published_ranks={str(row[1]): row[3] for row in assessments},
         rank_only=rank_only,
@@ -171,20 +190,20 @@ def _load(edition: Edition) -> _Loaded:
 
 def _foreign_domain_messages(foreign: list[tuple[int, int]], assessments: list[tuple[Any, ...]]) -> list[str]:
     """Messages for scores entered against a domain of another criteria set (only read when there are)."""
-    province_of = {row[0]: row[1] for row in assessments}
-    provinces = Province.objects.in_bulk([province_of[a] for a, _d in foreign])
-    numbers = dict(Domain.objects.filter(pk__in=[d for _a, d in foreign]).values_list("pk", "number"))
+    unit_of = {row[0]: row[1] for row in assessments}
+    units = Unit.objects.in_bulk([unit_of[a] for a, _d in foreign])
+    codes = dict(Criterion.objects.filter(pk__in=[d for _a, d in foreign]).values_list("pk", "code"))
     return [
-        _("%(unit)s: lĩnh vực %(domain)s thuộc bộ tiêu chí khác với bộ tiêu chí của kỳ đánh giá.")
-        % {"unit": provinces[province_of[a]].name, "domain": numbers[d]}
+        _("%(unit)s: tiêu chí %(domain)s thuộc bộ tiêu chí khác với bộ tiêu chí của kỳ đánh giá.")
+        % {"unit": units[unit_of[a]].name, "domain": codes[d]}
         for a, d in foreign
     ]
 
 
-def problem_message(problem: calc.Problem, provinces: Mapping[str, Province]) -> str:
+def problem_message(problem: calc.Problem, units: Mapping[str, Unit]) -> str:
     """A calculation problem in the interface language, naming the unit and the domain."""
-    province = provinces.get(problem.unit)
-    unit = province.name if province else problem.unit
+    unit = units.get(problem.unit)
+    unit = unit.name if unit else problem.unit
     params = {"unit": unit, "domain": problem.domain, "detail": problem.detail}
     messages = {
         calc.ProblemCode.UNKNOWN_MAXIMUM: _(
@@ -225,7 +244,7 @@ USE_COPY: bool | None = None
 
 _YEAR_COLUMNS = (
     "edition_id",
-    "province_id",
+    "unit_id",
     "index",
     "index_source",
     "points",
@@ -317,9 +336,9 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
     try:
         result = calc.compute_edition(loaded.edition_input)
     except calc.CalculationError as error:
-        named = Province.objects.in_bulk([int(p.unit) for p in error.problems if p.unit.isdigit()])
-        provinces = {str(pk): province for pk, province in named.items()}
-        raise RecomputeError([problem_message(p, provinces) for p in error.problems], edition) from error
+        named = Unit.objects.in_bulk([int(p.unit) for p in error.problems if p.unit.isdigit()])
+        units = {str(pk): unit for pk, unit in named.items()}
+        raise RecomputeError([problem_message(p, units) for p in error.problems], edition) from error
 
     complete = loaded.edition_input.complete
     _delete_results(edition)
@@ -349,8 +368,8 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
         )
     year_rows.extend(
         # known only by the published rank: no index, no group, no change
-        (edition.pk, province_id, None, "rank_only", None, None, published_rank, published_rank, *_NO_CHANGE)
-        for province_id, published_rank in loaded.rank_only
+        (edition.pk, unit_id, None, "rank_only", None, None, published_rank, published_rank, *_NO_CHANGE)
+        for unit_id, published_rank in loaded.rank_only
     )
     year_ids = _write_year_results(year_rows)
     domain_ids = {number: domain.pk for number, domain in loaded.domains.items()}
@@ -387,7 +406,9 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
     public_pages_invalidate()
     logger.info("recomputed %s: %d units", edition, len(result.units))
     if cascade:
-        following = Edition.objects.filter(year=edition.year + 1, kind=edition.kind).first()
+        following = Edition.objects.filter(
+            index_id=edition.index_id, year=edition.year + 1, kind=edition.kind
+        ).first()
         if following is not None and EditionSummary.objects.filter(edition=following).exists():
             results_recompute(edition=following, cascade=False)
     return summary
@@ -396,6 +417,6 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
 def results_recompute_all(editions: Iterable[Edition] | None = None) -> int:
     """Recompute editions oldest first (each year's changes read the year before). Returns how many."""
     chosen = list(editions) if editions is not None else list(Edition.objects.order_by("year", "kind"))
-    for edition in sorted(chosen, key=lambda e: (e.year, e.kind)):
+    for edition in sorted(chosen, key=lambda e: (e.index_id, e.year, e.kind)):
         results_recompute(edition=edition, cascade=False)
     return len(chosen)

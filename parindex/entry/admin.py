@@ -1,4 +1,4 @@
-"""The Django admin, in Vietnamese: reference data for admins (methodologies, provinces, regions)."""
+"""The Django admin, in Vietnamese: reference data for admins (methodologies, units, regions)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from parindex.register.models import (
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditorAssignment,
     Methodology,
-    Province,
     PublishedAverage,
     Region,
+    Score,
     Succession,
     Target,
+    Unit,
 )
 
 # Sources are https links; Django 6 makes https the default scheme for typed URLs, set it now.
@@ -40,7 +40,7 @@ class RegionAdmin(admin.ModelAdmin[Region]):
     list_editable = ["order"]
 
 
-class SuccessionInline(admin.TabularInline[Succession, Province]):
+class SuccessionInline(admin.TabularInline[Succession, Unit]):
     model = Succession
     fk_name = "successor"
     extra = 0
@@ -49,8 +49,8 @@ class SuccessionInline(admin.TabularInline[Succession, Province]):
     verbose_name_plural = _("đơn vị tiền thân")
 
 
-@admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin[Province]):
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin[Unit]):
     formfield_overrides = HTTPS_URLS
     list_display = ["code", "name", "official_name", "kind", "region", "valid_from", "valid_until"]
     list_filter = ["region", "kind", "valid_until", "valid_from"]
@@ -66,21 +66,34 @@ class SuccessionAdmin(admin.ModelAdmin[Succession]):
     autocomplete_fields = ["predecessor", "successor"]
 
 
-class DomainInline(admin.TabularInline[Domain, Methodology]):
-    model = Domain
+class CriterionInline(admin.TabularInline[Criterion, Methodology]):
+    model = Criterion
+    fk_name = "methodology"
     extra = 0
+    fields = [
+        "parent",
+        "number",
+        "code",
+        "name_vi",
+        "name_en",
+        "max_points",
+        "max_points_status",
+        "source_url",
+    ]
+    readonly_fields = ["code"]
 
 
 @admin.register(Methodology)
 class MethodologyAdmin(admin.ModelAdmin[Methodology]):
     formfield_overrides = HTTPS_URLS
-    list_display = ["code", "title", "year_from", "year_until", "is_demo"]
-    inlines = [DomainInline]
+    list_display = ["code", "index", "title", "year_from", "year_until", "is_demo"]
+    list_filter = ["index"]
+    inlines = [CriterionInline]
 
 
-@admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin[Domain]):
-    list_display = ["methodology", "number", "name_vi", "max_points", "max_points_status"]
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin[Criterion]):
+    list_display = ["methodology", "code", "name_vi", "max_points", "max_points_status"]
     list_filter = ["methodology", "max_points_status"]
     list_select_related = ["methodology"]
 
@@ -92,8 +105,8 @@ class EditionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-h
     list_select_related = ["methodology"]
 
 
-class DomainScoreInline(admin.TabularInline[DomainScore, Assessment]):
-    model = DomainScore
+class ScoreInline(admin.TabularInline[Score, Assessment]):
+    model = Score
     extra = 0
     autocomplete_fields = []
 
@@ -101,11 +114,11 @@ class DomainScoreInline(admin.TabularInline[DomainScore, Assessment]):
 @admin.register(Assessment)
 class AssessmentAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no type hints
     formfield_overrides = HTTPS_URLS
-    list_display = ["edition", "province", "published_index", "published_rank", "version"]
+    list_display = ["edition", "unit", "published_index", "published_rank", "version"]
     list_filter = ["edition__kind", "edition__year"]
-    search_fields = ["province__name"]
-    list_select_related = ["edition", "province"]
-    inlines = [DomainScoreInline]
+    search_fields = ["unit__name"]
+    list_select_related = ["edition", "unit"]
+    inlines = [ScoreInline]
 
 
 @admin.register(PublishedAverage)
@@ -118,18 +131,18 @@ class PublishedAverageAdmin(admin.ModelAdmin[PublishedAverage]):
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin[Target]):
-    list_display = ["province", "year", "target_rank", "target_group", "target_index"]
-    list_select_related = ["province"]
+    list_display = ["unit", "year", "target_rank", "target_group", "target_index"]
+    list_select_related = ["unit"]
 
 
-# --- Entry: editor assignments (admins give editors their editions and provinces) ----------------------------
+# --- Entry: editor assignments (admins give editors their editions and units) ----------------------------
 # Edition events (publish, reopen) are shown on each edition's history page, not edited here.
 
 
 @admin.register(EditorAssignment)
 class EditorAssignmentAdmin(admin.ModelAdmin[EditorAssignment]):
-    list_display = ["user", "edition", "province"]
+    list_display = ["user", "edition", "unit"]
     list_filter = ["edition"]
-    search_fields = ["user__username", "province__name"]
-    list_select_related = ["user", "edition", "province"]
-    autocomplete_fields = ["province"]
+    search_fields = ["user__username", "unit__name"]
+    list_select_related = ["user", "edition", "unit"]
+    autocomplete_fields = ["unit"]

@@ -13,19 +13,19 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from parindex.register.models import FIRST_YEAR, LAST_YEAR, EditionKind, Methodology
+from parindex.entry.services import CellError, RowInput, cell_field
+from parindex.register.models import FIRST_YEAR, LAST_YEAR, EditionKind, Index, Methodology
 from parindex.register.numbers import NumberError, parse_decimal, parse_rank
-from parindex.entry.services import CellError, RowInput
 
-_KEY = re.compile(r"^p-(\d+)-(version|index|rank|d\d{1,2})$")
+_KEY = re.compile(r"^p-(\d+)-(version|index|rank|d\d{1,2}(?:\.\d{1,2}){0,2})$")
 MODE_PARAM = "don_vi"
 MODE_POINTS = "diem"
 MODE_PERCENT = "phan_tram"
 
 
-def input_name(province_id: int, key: str) -> str:
-    """The grid input's name: p-<province id>-d<n> | -index | -rank | -version."""
-    return f"p-{province_id}-{key}"
+def input_name(unit_id: int, key: str) -> str:
+    """The grid input's name: p-<unit id>-d<criterion code> | -index | -rank | -version."""
+    return f"p-{unit_id}-{key}"
 
 
 def service_field(key: str) -> str:
@@ -48,9 +48,9 @@ class ParsedGrid:
     errors: list[CellError]  # cells that are not numbers
 
 
-def parse_grid(data: Mapping[str, str], domain_numbers: Iterable[int]) -> ParsedGrid:
-    """The rows posted by the grid: every province whose inputs appear in `data`."""
-    numbers = list(domain_numbers)
+def parse_grid(data: Mapping[str, str], criterion_codes: Iterable[str]) -> ParsedGrid:
+    """The rows posted by the grid: every unit whose inputs appear in `data`."""
+    codes = list(criterion_codes)
     raw: dict[int, dict[str, str]] = {}
     for name in data:
         match = _KEY.match(name)
@@ -58,33 +58,39 @@ def parse_grid(data: Mapping[str, str], domain_numbers: Iterable[int]) -> Parsed
             raw.setdefault(int(match.group(1)), {})[match.group(2)] = str(data.get(name, "")).strip()
     rows: list[RowInput] = []
     errors: list[CellError] = []
-    for province_id, cells in raw.items():
-        points: dict[int, Decimal | None] = {}
+    for unit_id, cells in raw.items():
+        points: dict[str, Decimal | None] = {}
         index: Decimal | None = None
         rank: int | None = None
-        for number in numbers:
-            key = f"d{number}"
+        for code in codes:
+            key = cell_field(code)
             if key not in cells:
                 continue
             try:
-                points[number] = parse_decimal(cells[key])
+                points[code] = parse_decimal(cells[key])
             except NumberError as error:
-                errors.append(CellError(province_id, key, str(error)))
+                errors.append(CellError(unit_id, key, str(error)))
         try:
             index = parse_decimal(cells.get("index", ""))
         except NumberError as error:
-            errors.append(CellError(province_id, "published_index", str(error)))
+            errors.append(CellError(unit_id, "published_index", str(error)))
         try:
             rank = parse_rank(cells.get("rank", ""))
         except NumberError:
-            errors.append(CellError(province_id, "published_rank", rank_message(cells.get("rank", ""))))
+            errors.append(CellError(unit_id, "published_rank", rank_message(cells.get("rank", ""))))
         version_text = cells.get("version", "")
         version = int(version_text) if version_text.isdigit() else None
-        rows.append(RowInput(province_id, index, rank, points, expected_version=version))
+        rows.append(RowInput(unit_id, index, rank, points, expected_version=version))
     return ParsedGrid(rows=rows, raw=raw, errors=errors)
 
 
 class EditionCreateForm(forms.Form):
+    index = forms.ModelChoiceField(
+        label=_("Chỉ số"),
+        queryset=Index.objects.all(),
+        required=False,
+        help_text=_("Để trống: PAR INDEX của các tỉnh, thành phố."),
+    )
     year = forms.IntegerField(label=_("Năm"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
     kind = forms.ChoiceField(
         label=_("Loại"),

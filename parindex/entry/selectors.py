@@ -14,50 +14,51 @@ from typing import Any
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionEvent, Methodology, Province
-from parindex.entry.services import domains_of, percent_of_max
-from scoring.calculation import round_half_up
+from parindex.entry.services import cell_field, percent_of_max
+from parindex.register.models import Assessment, Criterion, Edition, EditionEvent, Methodology, Score, Unit
+from parindex.register.numbers import format_number
+from parindex.register.selectors import assessments_with_scores, entry_criteria, units_of
 
 EMPTY = "—"
 
 
-def format_number(value: Decimal | int | None) -> str:
-    """A number as the Ministry publishes it: decimal comma and two decimals ("8,75", "90,00"); ranks whole."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{round_half_up(value):.2f}".replace(".", ",")
-
-
 @dataclass(frozen=True)
 class StoredRow:
-    """One unit's stored values in the grid's unit (points or % of the domain maximum), as text."""
+    """One unit's stored values in the grid's unit (points or % of the criterion's maximum), as text."""
 
     version: int  # 0: no assessment yet
-    values: dict[str, str]  # "d1".."d8", "index", "rank"
+    values: dict[str, str]  # "d1".."d8" ("d<criterion code>"), "index", "rank"
     assessment_id: int | None
+    not_applicable: frozenset[str] = frozenset()  # cell keys of criteria marked not applicable to the unit
 
 
-def grid_units(edition: Edition) -> list[Province]:
-    return list(Province.objects.valid_in_year(edition.year).order_by("code", "name"))
+def grid_units(edition: Edition) -> list[Unit]:
+    """The rows of the grid: the units the edition's index measures in its year."""
+    return list(units_of(edition).order_by("code", "name"))
 
 
-def stored_rows(edition: Edition, domains: dict[int, Domain], *, percent: bool) -> dict[int, StoredRow]:
-    """The stored values of every unit of the edition, keyed by province id (two queries)."""
+def stored_rows(edition: Edition, criteria: dict[str, Criterion], *, percent: bool) -> dict[int, StoredRow]:
+    """The stored values of every unit of the edition, keyed by unit id (three queries)."""
     rows: dict[int, StoredRow] = {}
-    for assessment in Assessment.objects.filter(edition=edition).prefetch_related("scores__domain"):
+    for assessment in assessments_with_scores(edition):
         values = {
             "index": format_number(assessment.published_index),
             "rank": format_number(assessment.published_rank),
         }
+        marked: set[str] = set()
         for score in assessment.scores.all():
-            number = score.domain.number
-            maximum = score.domain.max_points
+            key = cell_field(score.criterion.code)
+            if score.not_applicable or score.points is None:
+                marked.add(key)
+                continue
+            maximum = score.criterion.max_points
             shown = percent_of_max(score.points, maximum) if percent and maximum else score.points
-            values[f"d{number}"] = format_number(shown)
-        rows[assessment.province_id] = StoredRow(
-            version=assessment.version, values=values, assessment_id=assessment.pk
+            values[key] = format_number(shown)
+        rows[assessment.unit_id] = StoredRow(
+            version=assessment.version,
+            values=values,
+            assessment_id=assessment.pk,
+            not_applicable=frozenset(marked),
         )
     return rows
 
@@ -78,11 +79,18 @@ def editions_with_progress(editions: Iterable[Edition]) -> list[EditionProgress]
         .annotate(n=Count("pk"))
         .values_list("edition", "n")
     )
-    provinces = list(Province.objects.only("valid_from", "valid_until"))
-    expected: Counter[int] = Counter()
-    for year in {e.year for e in chosen}:
-        expected[year] = sum(1 for p in provinces if p.is_valid_in(year))
-    return [EditionProgress(e, counts.get(e.pk, 0), expected[e.year]) for e in chosen]
+    units = list(Unit.objects.only("level", "parent_id", "valid_from", "valid_until"))
+    expected: Counter[tuple[int, int]] = Counter()
+    for edition in chosen:
+        index = edition.index
+        expected[(index.pk, edition.year)] = sum(
+            1
+            for unit in units
+            if unit.level == index.unit_level
+            and (index.owner_id is None or unit.parent_id == index.owner_id)
+            and unit.is_valid_in(edition.year)
+        )
+    return [EditionProgress(e, counts.get(e.pk, 0), expected[(e.index_id, e.year)]) for e in chosen]
 
 
 # --- Audit trail ------------------------------------------------------------------------------------------
@@ -128,12 +136,15 @@ def _diff_records(
         previous[record.id] = record
         for name, label in fields.items():
             new_value = getattr(record, name)
+            if new_value is False:  # a flag that is off reads as nothing, as an empty value does
+                new_value = None
             if record.history_type == "+":
                 old, new = None, new_value
             elif record.history_type == "-":
                 old, new = new_value, None
             else:
                 old = getattr(before, name) if before is not None else None
+                old = None if old is False else old
                 new = new_value
                 if before is not None and old == new:
                     continue
@@ -155,10 +166,10 @@ def _diff_records(
     return changes
 
 
-def _assessment_changes(assessment_records: list[Any], provinces: dict[int, Province]) -> list[Change]:
+def _assessment_changes(assessment_records: list[Any], units: dict[int, Unit]) -> list[Change]:
     def unit_of(record: Any) -> str:
-        province = provinces.get(record.province_id)
-        return province.name if province else str(record.province_id)
+        unit = units.get(record.unit_id)
+        return unit.name if unit else str(record.unit_id)
 
     return _diff_records(
         assessment_records,
@@ -170,32 +181,40 @@ def _assessment_changes(assessment_records: list[Any], provinces: dict[int, Prov
 def _score_changes(
     score_records: list[Any],
     assessments: dict[int, int],
-    provinces: dict[int, Province],
-    domains: dict[int, int],
+    units: dict[int, Unit],
+    criteria: dict[int, Criterion],
 ) -> list[Change]:
     def unit_of(record: Any) -> str:
-        province = provinces.get(assessments.get(record.assessment_id, 0))
-        return province.name if province else ""
+        unit = units.get(assessments.get(record.assessment_id, 0))
+        return unit.name if unit else ""
 
     def label_of(record: Any) -> str:
-        return _("Lĩnh vực %(n)s (điểm)") % {"n": domains.get(record.domain_id, "?")}
+        criterion = criteria.get(record.criterion_id)
+        return _("%(criterion)s (điểm)") % {"criterion": criterion.label if criterion else "?"}
 
-    return _diff_records(score_records, {"points": ""}, unit_of=unit_of, label_of=label_of)
+    def show_score(value: Any) -> str:
+        return _("không áp dụng") if value is True else ("" if value is False else format_number(value))
+
+    return _diff_records(
+        score_records,
+        {"points": "", "not_applicable": ""},
+        unit_of=unit_of,
+        label_of=label_of,
+        show=show_score,
+    )
 
 
 def _scores_trail(assessment_records: list[Any]) -> list[Change]:
-    assessments = {r.id: r.province_id for r in assessment_records}
-    provinces = Province.objects.in_bulk({r.province_id for r in assessment_records})
+    assessments = {r.id: r.unit_id for r in assessment_records}
+    units = Unit.objects.in_bulk({r.unit_id for r in assessment_records})
     score_records = list(
-        DomainScore.history.filter(assessment_id__in=assessments)
+        Score.history.filter(assessment_id__in=assessments)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
-    domains = dict(
-        Domain.objects.filter(pk__in={r.domain_id for r in score_records}).values_list("pk", "number")
-    )
-    return _assessment_changes(assessment_records, provinces) + _score_changes(
-        score_records, assessments, provinces, domains
+    criteria = Criterion.objects.in_bulk({r.criterion_id for r in score_records})
+    return _assessment_changes(assessment_records, units) + _score_changes(
+        score_records, assessments, units, criteria
     )
 
 
@@ -203,10 +222,10 @@ def _newest_first(changes: list[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: c.sort_key, reverse=True)
 
 
-def assessment_history(edition: Edition, province: Province) -> list[Change]:
+def assessment_history(edition: Edition, unit: Unit) -> list[Change]:
     """Every change to one unit's result in one edition (also after its assessment was removed)."""
     records = list(
-        Assessment.history.filter(edition_id=edition.pk, province_id=province.pk)
+        Assessment.history.filter(edition_id=edition.pk, unit_id=unit.pk)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
@@ -251,5 +270,6 @@ def edition_events(edition: Edition) -> list[EditionEvent]:
     return list(EditionEvent.objects.filter(edition=edition).select_related("user"))
 
 
-def grid_domains(edition: Edition) -> dict[int, Domain]:
-    return dict(sorted(domains_of(edition).items()))
+def grid_criteria(edition: Edition) -> dict[str, Criterion]:
+    """The grid's columns: the criteria points are entered on (the eight domains for the PAR INDEX)."""
+    return entry_criteria(edition)

@@ -7,6 +7,7 @@ queues a recompute of the edition's results (scoring.tasks.enqueue_recompute).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,25 +15,29 @@ from typing import TYPE_CHECKING, Literal
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from parindex.register import permissions
+from parindex.register import permissions, rules
 from parindex.register.models import (
+    PAR_INDEX,
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditionEvent,
     EditionEventKind,
     EditionKind,
     EditionStatus,
     EditorAssignment,
+    Index,
     Methodology,
-    Province,
+    Score,
+    Unit,
 )
+from parindex.register.numbers import format_number
+from parindex.register.selectors import entry_criteria, unit_misfit
 from scoring.calculation import round_half_up
 from scoring.services import public_pages_invalidate
 from scoring.tasks import enqueue_recompute
@@ -43,6 +48,8 @@ if TYPE_CHECKING:
 
     User = AuthUser | AnonymousUser  # what request.user is
 
+logger = logging.getLogger(__name__)
+
 Mode = Literal["points", "percent"]
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -52,23 +59,31 @@ ZERO = Decimal(0)
 class RowInput:
     """One unit's row as typed or imported. Numbers are already parsed (parindex.register.numbers)."""
 
-    province_id: int
+    unit_id: int
     published_index: Decimal | None
     published_rank: int | None
-    # domain number -> points (or % of the domain maximum in percent mode); None = empty cell. Only the domains
-    # given are touched: a domain left out keeps its stored value.
-    points: Mapping[int, Decimal | None]
+    # criterion code ("1".."8" for the PAR INDEX domains, "2.1.3" deeper) -> points (or % of the criterion's
+    # maximum in percent mode); None = empty cell. Only the criteria given are touched: one left out keeps its
+    # stored value.
+    points: Mapping[str, Decimal | None]
     # The Assessment.version the editor saw; 0 = the unit had no assessment; None = no check (an import that
     # checked itself).
     expected_version: int | None = None
+    # criterion code -> mark (True) or unmark (False) "not applicable to this unit"; codes left out keep theirs.
+    not_applicable: Mapping[str, bool] = field(default_factory=dict)
+
+
+def cell_field(code: str) -> str:
+    """The field name of a criterion's cell in errors and in the grid: "d1", "d2.1.3"."""
+    return f"d{code}"
 
 
 @dataclass(frozen=True)
 class CellError:
     """A message for one cell. field: "d1".."d8", "published_index", "published_rank", "row", "edition",
-    "reason"; province_id None for errors about the whole save."""
+    "reason"; unit_id None for errors about the whole save."""
 
-    province_id: int | None
+    unit_id: int | None
     field: str
     message: str
 
@@ -82,7 +97,7 @@ class EntryError(Exception):
 
 
 class StaleEditError(EntryError):
-    """Someone saved these provinces since the editor loaded them; nothing was written."""
+    """Someone saved these units since the editor loaded them; nothing was written."""
 
     def __init__(self, errors: list[CellError], changed: list[int]) -> None:
         super().__init__(errors)
@@ -96,18 +111,11 @@ class SaveReport:
     unchanged: int
     scores_changed: int
     deleted: int = 0
-    changed_provinces: tuple[int, ...] = field(default=())
+    changed_units: tuple[int, ...] = field(default=())
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
-
-
-def domains_of(edition: Edition) -> dict[int, Domain]:
-    """The edition's domains by number (empty when the edition has no methodology)."""
-    if edition.methodology_id is None:
-        return {}
-    return {d.number: d for d in Domain.objects.filter(methodology_id=edition.methodology_id)}
 
 
 def percent_of_max(points: Decimal, maximum: Decimal) -> Decimal:
@@ -128,16 +136,44 @@ def _set_history(instance: object, user: User, reason: str) -> None:
 
 @dataclass
 class _Planned:
-    """What one row will become once validated: final index, rank and points per domain number."""
+    """What one row will become once validated: final index, rank, and per criterion code the points and the
+    not-applicable mark."""
 
     row: RowInput
     index: Decimal | None
     rank: int | None
-    points: dict[int, Decimal | None]
+    points: dict[str, Decimal | None]
+    not_applicable: dict[str, bool]
 
 
-def _fmt(value: Decimal) -> str:
-    return f"{value:f}".replace(".", ",")
+def points_message(
+    problem: rules.PointsProblem, *, unit: Unit, criterion: Criterion, points: Decimal | None
+) -> str:
+    """The message for a refused value, naming the unit and the criterion (grid, import and admin say the same)."""
+    params = {
+        "unit": unit.name,
+        "criterion": criterion.label,
+        "value": format_number(points) if points is not None and points.is_finite() else "",
+        "max": format_number(criterion.max_points) if criterion.max_points is not None else "",
+    }
+    messages = {
+        rules.PointsProblem.NOT_FINITE: _("%(unit)s – %(criterion)s: giá trị phải là một số hữu hạn."),
+        rules.PointsProblem.NEGATIVE: _("%(unit)s – %(criterion)s: điểm không được âm."),
+        rules.PointsProblem.UNKNOWN_MAXIMUM: _(
+            "%(unit)s – %(criterion)s chưa có điểm tối đa: quản trị viên cần nhập trước."
+        ),
+        rules.PointsProblem.ABOVE_MAXIMUM: _(
+            "%(unit)s – %(criterion)s: điểm %(value)s vượt quá điểm tối đa %(max)s."
+        ),
+        rules.PointsProblem.TOO_MANY_DECIMALS: _(
+            "%(unit)s – %(criterion)s: điểm có tối đa hai chữ số thập phân."
+        ),
+        rules.PointsProblem.NOT_APPLICABLE: _(
+            "%(unit)s – %(criterion)s được đánh dấu không áp dụng cho đơn vị này: không nhập điểm "
+            "(bỏ đánh dấu trước nếu tiêu chí có áp dụng)."
+        ),
+    }
+    return messages[problem] % params
 
 
 def _plan(
@@ -146,154 +182,165 @@ def _plan(
     rows: Sequence[RowInput],
     mode: Mode,
     stored: dict[int, Assessment],
-    domains: dict[int, Domain],
-    provinces: dict[int, Province],
+    criteria: dict[str, Criterion],
+    units: dict[int, Unit],
 ) -> tuple[list[_Planned], list[CellError]]:
+    """Check every row against the edition's criteria set with the one points rule; plan the writes."""
     errors: list[CellError] = []
     planned: list[_Planned] = []
     seen: set[int] = set()
     for row in rows:
-        pid = row.province_id
-        province = provinces.get(pid)
-        if pid in seen:
-            errors.append(CellError(pid, "row", _("Đơn vị này xuất hiện hai lần.")))
+        uid = row.unit_id
+        unit = units.get(uid)
+        if uid in seen:
+            errors.append(CellError(uid, "row", _("Đơn vị này xuất hiện hai lần.")))
             continue
-        seen.add(pid)
-        if province is None:
-            errors.append(
-                CellError(pid, "row", _("Không tìm thấy tỉnh, thành phố có mã số %(id)s.") % {"id": pid})
-            )
+        seen.add(uid)
+        if unit is None:
+            errors.append(CellError(uid, "row", _("Không tìm thấy đơn vị có mã số %(id)s.") % {"id": uid}))
             continue
-        if not province.is_valid_in(edition.year):
-            errors.append(
-                CellError(
-                    pid,
-                    "row",
-                    _("%(name)s không phải là đơn vị hành chính cấp tỉnh trong năm %(year)s.")
-                    % {"name": province.name, "year": edition.year},
-                )
-            )
+        misfit = unit_misfit(unit, edition.index, edition.year)
+        if misfit:
+            errors.append(CellError(uid, "row", misfit))
             continue
-        existing = stored.get(pid)
-        current = {s.domain.number: s.points for s in existing.scores.all()} if existing else {}
-        final: dict[int, Decimal | None] = {n: current.get(n) for n in domains}
+        existing = stored.get(uid)
+        current = {s.criterion.code: s for s in existing.scores.all()} if existing else {}
+        final: dict[str, Decimal | None] = {
+            code: (current[code].points if code in current else None) for code in criteria
+        }
+        marks: dict[str, bool] = {
+            code: (current[code].not_applicable if code in current else False) for code in criteria
+        }
         errors_before = len(errors)
-        for number, value in row.points.items():
-            cell = f"d{number}"
-            domain = domains.get(number)
-            if domain is None:
+        for code, mark in row.not_applicable.items():
+            if code not in criteria:
+                errors.append(
+                    CellError(
+                        uid,
+                        cell_field(code),
+                        _("Tiêu chí %(code)s không có trong bộ tiêu chí.") % {"code": code},
+                    )
+                )
+                continue
+            marks[code] = mark
+            if mark:
+                final[code] = None
+        for code, value in row.points.items():
+            cell = cell_field(code)
+            criterion = criteria.get(code)
+            if criterion is None:
                 if value is not None:
                     message = (
                         _("Kỳ đánh giá chưa có bộ tiêu chí: chỉ nhập được chỉ số và thứ hạng công bố.")
-                        if not domains
-                        else _("Lĩnh vực %(n)s không có trong bộ tiêu chí.") % {"n": number}
+                        if not criteria
+                        else _(
+                            "Tiêu chí %(code)s không có trong bộ tiêu chí, hoặc gồm các tiêu chí nhỏ hơn: "
+                            "nhập điểm từng tiêu chí nhỏ."
+                        )
+                        % {"code": code}
                     )
-                    errors.append(CellError(pid, cell, message))
+                    errors.append(CellError(uid, cell, message))
                 continue
             if value is None:
-                final[number] = None
+                if not marks[code]:
+                    final[code] = None
                 continue
-            maximum = domain.max_points
-            if maximum is None:
-                errors.append(
-                    CellError(
-                        pid,
-                        cell,
-                        _("Lĩnh vực %(n)s (%(name)s) chưa có điểm tối đa: quản trị viên cần nhập trước.")
-                        % {"n": number, "name": domain.name_vi},
-                    )
-                )
-                continue
-            if not value.is_finite():
-                errors.append(CellError(pid, cell, _("Giá trị phải là một số hữu hạn.")))
-                continue
-            if mode == "percent":
-                if value < ZERO or value > HUNDRED:
+            maximum = criterion.max_points
+            problem = rules.points_problem(value, maximum, not_applicable=marks[code], places=None)
+            if problem is None and mode == "percent":
+                assert maximum is not None  # an unknown maximum is a problem above
+                if value > HUNDRED:
                     errors.append(
                         CellError(
-                            pid,
+                            uid,
                             cell,
-                            _("Lĩnh vực %(n)s: %(value)s%% phải từ 0 đến 100%% điểm tối đa.")
-                            % {"n": number, "value": _fmt(value)},
+                            _("%(unit)s – %(criterion)s: %(value)s%% phải từ 0 đến 100%% điểm tối đa.")
+                            % {
+                                "unit": unit.name,
+                                "criterion": criterion.label,
+                                "value": format_number(value),
+                            },
                         )
                     )
                     continue
-                old = current.get(number)
+                old = final.get(code)
                 # Re-saving the percentages shown for stored points keeps those points (no rounding drift).
-                if old is not None and percent_of_max(old, maximum) == value:
-                    points = old
-                else:
-                    points = points_from_percent(value, maximum)
+                points = (
+                    old
+                    if old is not None and percent_of_max(old, maximum) == value
+                    else points_from_percent(value, maximum)
+                )
             else:
                 points = value
-            if points < ZERO:
-                errors.append(CellError(pid, cell, _("Lĩnh vực %(n)s: điểm không được âm.") % {"n": number}))
-                continue
-            if points > maximum:
+            if problem is None:
+                problem = rules.points_problem(points, maximum, not_applicable=marks[code])
+            if problem is not None:
                 errors.append(
                     CellError(
-                        pid,
-                        cell,
-                        _("Lĩnh vực %(n)s: điểm %(value)s vượt quá điểm tối đa %(max)s.")
-                        % {"n": number, "value": _fmt(points), "max": _fmt(maximum)},
+                        uid, cell, points_message(problem, unit=unit, criterion=criterion, points=points)
                     )
                 )
                 continue
-            if points != round_half_up(points):
-                errors.append(
-                    CellError(
-                        pid, cell, _("Lĩnh vực %(n)s: điểm có tối đa hai chữ số thập phân.") % {"n": number}
-                    )
-                )
-                continue
-            final[number] = points
+            final[code] = points
         index = row.published_index
         if index is not None and (not index.is_finite() or index < ZERO or index > HUNDRED):
-            errors.append(CellError(pid, "published_index", _("Chỉ số công bố phải từ 0 đến 100.")))
+            errors.append(CellError(uid, "published_index", _("Chỉ số công bố phải từ 0 đến 100.")))
         elif index is not None and index != round_half_up(index):
             errors.append(
-                CellError(pid, "published_index", _("Chỉ số công bố có tối đa hai chữ số thập phân."))
+                CellError(uid, "published_index", _("Chỉ số công bố có tối đa hai chữ số thập phân."))
             )
         rank = row.published_rank
         if rank is not None and rank < 1:
-            errors.append(CellError(pid, "published_rank", _("Thứ hạng phải là số nguyên từ 1 trở lên.")))
+            errors.append(CellError(uid, "published_rank", _("Thứ hạng phải là số nguyên từ 1 trở lên.")))
         # A cell already refused is not reported again as missing.
-        invalid = {int(e.field[1:]) for e in errors[errors_before:] if e.field.startswith("d")}
-        filled = [n for n, v in final.items() if v is not None or n in invalid]
-        missing = sorted(n for n, v in final.items() if v is None and n not in invalid)
+        invalid = {e.field[1:] for e in errors[errors_before:] if e.field.startswith("d")}
+        filled = [c for c, v in final.items() if v is not None or c in invalid]
+        missing = [c for c, v in final.items() if v is None and not marks[c] and c not in invalid]
         # A unit may be known by its published rank alone (press releases often give nothing more): such a row
         # is stored, and scoring shows it with that rank and no index.
         if filled and missing and index is None:
             errors.append(
                 CellError(
-                    pid,
+                    uid,
                     "row",
                     _(
-                        "%(name)s: thiếu điểm lĩnh vực %(domains)s. Nhập đủ 8 lĩnh vực, hoặc nhập chỉ số công bố."
+                        "%(name)s: thiếu điểm %(criteria)s. Nhập đủ %(count)s tiêu chí, hoặc nhập chỉ số công bố."
                     )
-                    % {"name": province.name, "domains": ", ".join(str(n) for n in missing)},
+                    % {
+                        "name": unit.name,
+                        "criteria": ", ".join(criteria[c].label for c in missing),
+                        "count": len(criteria),
+                    },
                 )
             )
-        planned.append(_Planned(row=row, index=index, rank=rank, points=final))
+        planned.append(_Planned(row=row, index=index, rank=rank, points=final, not_applicable=marks))
     return planned, errors
 
 
-def _load_stored(edition: Edition, province_ids: Sequence[int], *, lock: bool) -> dict[int, Assessment]:
-    queryset = Assessment.objects.filter(edition=edition, province_id__in=province_ids)
+def database_refusal_message(error: Exception) -> str:
+    """What to tell a user when the database refused a write the services had checked (a rule changed by
+    someone else in between, or a gap between the checks and the database's guards): nothing was saved."""
+    return _(
+        "Cơ sở dữ liệu từ chối lưu (%(detail)s). Chưa lưu gì; hãy tải lại trang và thử lại, hoặc báo quản trị viên."
+    ) % {"detail": str(error).splitlines()[0][:200]}
+
+
+def _load_stored(edition: Edition, unit_ids: Sequence[int], *, lock: bool) -> dict[int, Assessment]:
+    queryset = Assessment.objects.filter(edition=edition, unit_id__in=unit_ids)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     return {
-        a.province_id: a
-        for a in queryset.prefetch_related("scores__domain").order_by("pk")  # lock order: by primary key
+        a.unit_id: a
+        for a in queryset.prefetch_related("scores__criterion").order_by("pk")  # lock order: by primary key
     }
 
 
 def _check_access(*, edition: Edition, rows: Sequence[RowInput], user: User) -> None:
     if not permissions.can_edit(user, edition):
         raise PermissionDenied(_("Bạn không được phân công nhập liệu cho kỳ đánh giá này."))
-    allowed = permissions.editable_provinces(user, edition)
-    if allowed is not None and any(r.province_id not in allowed for r in rows):
-        raise PermissionDenied(_("Bạn không được phân công nhập liệu cho tỉnh, thành phố này."))
+    allowed = permissions.editable_units(user, edition)
+    if allowed is not None and any(r.unit_id not in allowed for r in rows):
+        raise PermissionDenied(_("Bạn không được phân công nhập liệu cho đơn vị này."))
 
 
 def scores_check(
@@ -305,15 +352,15 @@ def scores_check(
     """
     _check_access(edition=edition, rows=rows, user=user)
     errors = _edition_errors(edition)
-    ids = [r.province_id for r in rows]
+    ids = [r.unit_id for r in rows]
     stored = _load_stored(edition, ids, lock=False)
     _planned, row_errors = _plan(
         edition=edition,
         rows=rows,
         mode=mode,
         stored=stored,
-        domains=domains_of(edition),
-        provinces=Province.objects.in_bulk(ids),
+        criteria=entry_criteria(edition),
+        units=Unit.objects.in_bulk(ids),
     )
     return errors + row_errors
 
@@ -340,14 +387,14 @@ def scores_save(
 ) -> SaveReport:
     """Store the rows of one edition in one transaction: every change, or nothing.
 
-    Raises PermissionDenied (user may not write this edition or one of the provinces), EntryError with every
+    Raises PermissionDenied (user may not write this edition or one of the units), EntryError with every
     error when any cell is invalid or the edition is published, StaleEditError when a row's stored version moved
     past `expected_version`. Writes only what changed: re-saving the same values writes nothing and adds no
     history. A row left entirely empty removes the unit's assessment. Points are in points or, in "percent"
-    mode, in % of the domain maximum (converted to points, two decimals half up).
+    mode, in % of the criterion's maximum (converted to points, two decimals half up).
     """
     _check_access(edition=edition, rows=rows, user=user)
-    ids = [r.province_id for r in rows]
+    ids = [r.unit_id for r in rows]
     with transaction.atomic():
         # Lock the edition: saves of one edition run one after another, and a publish cannot slip between the
         # status check and the write.
@@ -356,29 +403,27 @@ def scores_save(
         if edition_errors:
             raise EntryError(edition_errors)
         stored = _load_stored(edition, ids, lock=True)
-        domains = domains_of(edition)
-        provinces = Province.objects.in_bulk(ids)
+        criteria = entry_criteria(edition)
+        units = Unit.objects.in_bulk(ids)
         planned, errors = _plan(
-            edition=edition, rows=rows, mode=mode, stored=stored, domains=domains, provinces=provinces
+            edition=edition, rows=rows, mode=mode, stored=stored, criteria=criteria, units=units
         )
         if errors:
             raise EntryError(errors)
         stale = [
-            p.row.province_id
+            p.row.unit_id
             for p in planned
             if p.row.expected_version is not None
-            and (stored[p.row.province_id].version if p.row.province_id in stored else 0)
-            != p.row.expected_version
+            and (stored[p.row.unit_id].version if p.row.unit_id in stored else 0) != p.row.expected_version
         ]
         if stale:
-            names = ", ".join(provinces[pid].name for pid in stale)
+            names = ", ".join(units[pid].name for pid in stale)
             raise StaleEditError(
                 [
                     CellError(
                         pid,
                         "row",
-                        _("%(name)s đã được người khác lưu sau khi bạn mở bảng.")
-                        % {"name": provinces[pid].name},
+                        _("%(name)s đã được người khác lưu sau khi bạn mở bảng.") % {"name": units[pid].name},
                     )
                     for pid in stale
                 ]
@@ -389,9 +434,21 @@ def scores_save(
                 ],
                 changed=stale,
             )
-        report = _write(
-            edition=edition, planned=planned, stored=stored, domains=domains, user=user, reason=reason
-        )
+        try:
+            with transaction.atomic():
+                report = _write(
+                    edition=edition,
+                    planned=planned,
+                    stored=stored,
+                    criteria=criteria,
+                    user=user,
+                    reason=reason,
+                )
+        except IntegrityError as error:
+            # The database's own guards (constraints, triggers) refused what the rules above let through:
+            # nothing was written; say so rather than fail with a server error.
+            logger.error("scores_save refused by the database for %s: %s", edition, error)
+            raise EntryError([CellError(None, "edition", database_refusal_message(error))]) from error
     if report.changed:
         enqueue_recompute(edition.pk)
     return report
@@ -402,7 +459,7 @@ def _write(
     edition: Edition,
     planned: list[_Planned],
     stored: dict[int, Assessment],
-    domains: dict[int, Domain],
+    criteria: dict[str, Criterion],
     user: User,
     reason: str,
 ) -> SaveReport:
@@ -410,17 +467,22 @@ def _write(
     (simple_history's bulk helpers: same user, reason and old/new values as one save() each, a few statements
     instead of two per score); removals, which are rare, go one by one."""
     created = updated = unchanged = scores_changed = deleted = 0
-    changed_provinces: list[int] = []
+    changed_units: list[int] = []
     new_assessments: list[Assessment] = []
     changed_assessments: list[Assessment] = []
-    new_scores: list[tuple[Assessment, Domain, Decimal]] = []
-    changed_scores: list[DomainScore] = []
+    new_scores: list[tuple[Assessment, Criterion, Decimal | None, bool]] = []
+    changed_scores: list[Score] = []
     history_user = user if user.is_authenticated else None
     now = timezone.now()
     for plan in planned:
-        pid = plan.row.province_id
+        pid = plan.row.unit_id
         existing = stored.get(pid)
-        empty = plan.index is None and plan.rank is None and all(v is None for v in plan.points.values())
+        empty = (
+            plan.index is None
+            and plan.rank is None
+            and all(v is None for v in plan.points.values())
+            and not any(plan.not_applicable.values())
+        )
         if empty:
             if existing is None:
                 unchanged += 1
@@ -433,11 +495,14 @@ def _write(
             existing.delete()
             deleted += 1
             updated += 1
-            changed_provinces.append(pid)
+            changed_units.append(pid)
             continue
-        current = {s.domain.number: s for s in existing.scores.all()} if existing else {}
+        current = {s.criterion.code: s for s in existing.scores.all()} if existing else {}
         score_changes = [
-            n for n, value in plan.points.items() if (current[n].points if n in current else None) != value
+            code
+            for code, value in plan.points.items()
+            if ((current[code].points, current[code].not_applicable) if code in current else (None, False))
+            != (value, plan.not_applicable[code])
         ]
         fields_changed = existing is None or (existing.published_index, existing.published_rank) != (
             plan.index,
@@ -449,7 +514,7 @@ def _write(
         if existing is None:
             assessment = Assessment(
                 edition=edition,
-                province_id=pid,
+                unit_id=pid,
                 published_index=plan.index,
                 published_rank=plan.rank,
                 version=1,
@@ -467,18 +532,20 @@ def _write(
             assessment.updated_at = now
             changed_assessments.append(assessment)
             updated += 1
-        changed_provinces.append(pid)
-        for number in score_changes:
-            value = plan.points[number]
-            score = current.get(number)
-            if value is None:
+        changed_units.append(pid)
+        for code in score_changes:
+            value = plan.points[code]
+            mark = plan.not_applicable[code]
+            score = current.get(code)
+            if value is None and not mark:
                 assert score is not None
                 _set_history(score, user, reason)
                 score.delete()
             elif score is None:
-                new_scores.append((assessment, domains[number], value))
+                new_scores.append((assessment, criteria[code], value, mark))
             else:
                 score.points = value
+                score.not_applicable = mark
                 changed_scores.append(score)
             scores_changed += 1
     bulk = {"default_user": history_user, "default_change_reason": reason or None, "default_date": now}
@@ -494,37 +561,59 @@ def _write(
         )
     if new_scores:
         bulk_create_with_history(
-            [DomainScore(assessment=a, domain=d, points=p) for a, d, p in new_scores],
-            DomainScore,
+            [Score(assessment=a, criterion=c, points=p, not_applicable=na) for a, c, p, na in new_scores],
+            Score,
             batch_size=2000,
             **bulk,
         )
     if changed_scores:
-        bulk_update_with_history(changed_scores, DomainScore, ["points"], batch_size=2000, **bulk)
+        bulk_update_with_history(changed_scores, Score, ["points", "not_applicable"], batch_size=2000, **bulk)
     return SaveReport(
         created=created,
         updated=updated,
         unchanged=unchanged,
         scores_changed=scores_changed,
         deleted=deleted,
-        changed_provinces=tuple(changed_provinces),
+        changed_units=tuple(changed_units),
     )
 
 
 # --- Editions: create, publish, reopen -------------------------------------------------------------------
 
 
+def par_index() -> Index:
+    """The national PAR INDEX of provinces (the index of the grid, import and pages when none is named)."""
+    return Index.objects.get(code=PAR_INDEX)
+
+
 def edition_create(
-    *, year: int, kind: str, methodology: Methodology | None, user: User, note: str = ""
+    *,
+    year: int,
+    kind: str,
+    methodology: Methodology | None,
+    user: User,
+    note: str = "",
+    index: Index | None = None,
 ) -> Edition:
-    """A new draft edition. Approvers and admins only; the methodology must cover the year; one per year and
-    kind. Raises PermissionDenied or EntryError."""
+    """A new draft edition of `index` (the PAR INDEX when None). Approvers and admins only; the criteria set
+    must be of that index and cover the year; one per index, year and kind. Raises PermissionDenied or
+    EntryError."""
     if not permissions.can_publish(user):
         raise PermissionDenied(_("Chỉ người phê duyệt hoặc quản trị viên được tạo kỳ đánh giá."))
     errors: list[CellError] = []
     if kind not in (EditionKind.OFFICIAL, EditionKind.SELF):
         errors.append(CellError(None, "kind", _("Loại kỳ đánh giá phải là chính thức hoặc tự đánh giá.")))
-    if methodology is not None and not methodology.covers(year):
+    index = index if index is not None else par_index()
+    if methodology is not None and methodology.index_id != index.pk:
+        errors.append(
+            CellError(
+                None,
+                "methodology",
+                _("Bộ tiêu chí %(code)s thuộc chỉ số khác, không phải %(index)s.")
+                % {"code": methodology.code, "index": index},
+            )
+        )
+    elif methodology is not None and not methodology.covers(year):
         errors.append(
             CellError(
                 None,
@@ -533,13 +622,19 @@ def edition_create(
                 % {"code": methodology.code, "year": year},
             )
         )
-    if Edition.objects.filter(year=year, kind=kind).exists():
-        errors.append(CellError(None, "year", _("Đã có kỳ đánh giá năm %(year)s loại này.") % {"year": year}))
+    if Edition.objects.filter(index=index, year=year, kind=kind).exists():
+        errors.append(
+            CellError(
+                None,
+                "year",
+                _("%(index)s đã có kỳ đánh giá năm %(year)s loại này.") % {"index": index, "year": year},
+            )
+        )
     if errors:
         raise EntryError(errors)
     with transaction.atomic():
         edition = Edition(
-            year=year, kind=kind, methodology=methodology, status=EditionStatus.DRAFT, note=note
+            index=index, year=year, kind=kind, methodology=methodology, status=EditionStatus.DRAFT, note=note
         )
         _set_history(edition, user, _("Tạo bản nháp"))
         edition.save()
@@ -611,8 +706,8 @@ def edition_reopen(*, edition: Edition, user: User, reason: str) -> Edition:
 # --- Editor assignments -----------------------------------------------------------------------------------
 
 
-def editor_assign(*, user: AuthUser, edition: Edition, province: Province | None = None) -> None:
-    """Give `user` the editor role for `edition` (one province, or all when None). Idempotent."""
+def editor_assign(*, user: AuthUser, edition: Edition, unit: Unit | None = None) -> None:
+    """Give `user` the editor role for `edition` (one unit, or all when None). Idempotent."""
     group, _created = Group.objects.get_or_create(name=permissions.EDITOR)
     user.groups.add(group)
-    EditorAssignment.objects.get_or_create(user=user, edition=edition, province=province)
+    EditorAssignment.objects.get_or_create(user=user, edition=edition, unit=unit)

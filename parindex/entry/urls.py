@@ -14,7 +14,7 @@ urlpatterns = [
     path("<int:edition_id>/mo-lai/", views.edition_reopen_view, name="reopen"),
     path("<int:edition_id>/lich-su/", views.edition_history_view, name="edition_history"),
     path(
-        "<int:edition_id>/tinh/<int:province_id>/lich-su/",
+        "<int:edition_id>/tinh/<int:unit_id>/lich-su/",
         views.assessment_history_view,
         name="assessment_history",
     ),

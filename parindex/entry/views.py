@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from parindex.entry import selectors as entry_selectors
-from parindex.register import permissions
 from parindex.entry.forms import (
     MODE_PARAM,
     MODE_PERCENT,
@@ -27,18 +26,20 @@ from parindex.entry.forms import (
     input_name,
     parse_grid,
 )
-from parindex.register.models import Domain, Edition, EditionStatus, Province
 from parindex.entry.services import (
     CellError,
     EntryError,
     Mode,
     StaleEditError,
+    cell_field,
     edition_create,
     edition_publish,
     edition_reopen,
     scores_check,
     scores_save,
 )
+from parindex.register import permissions
+from parindex.register.models import Criterion, Edition, EditionStatus, Unit
 
 HISTORY_PAGE_SIZE = 50
 
@@ -74,7 +75,8 @@ class GridCell:
     label: str
     value: str
     error: str = ""
-    yours: str = ""  # after a stale save: what this editor had typed, when it differs from the new value
+    yours: str = ""
+    not_applicable: bool = False  # the criterion does not apply to the unit: no input, "KAD" shown  # after a stale save: what this editor had typed, when it differs from the new value
 
     @property
     def error_id(self) -> str:
@@ -83,7 +85,7 @@ class GridCell:
 
 @dataclass
 class GridRow:
-    province: Province
+    unit: Unit
     editable: bool
     version: int
     cells: list[GridCell]
@@ -92,7 +94,7 @@ class GridRow:
 
     @property
     def version_name(self) -> str:
-        return input_name(self.province.pk, "version")
+        return input_name(self.unit.pk, "version")
 
 
 def _mode(value: str | None) -> str:
@@ -114,27 +116,27 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
     else:
         _require(permissions.can_view_drafts(request.user))
         mode = _mode(request.GET.get(MODE_PARAM))
-    domains = entry_selectors.grid_domains(edition)
+    criteria = entry_selectors.grid_criteria(edition)
     service_mode: Mode = "percent" if mode == MODE_PERCENT else "points"
     raw: dict[int, dict[str, str]] = {}
     errors: list[CellError] = []
     stale: set[int] = set()
     status = 200
     if request.method == "POST":
-        parsed = parse_grid(request.POST, domains)
+        parsed = parse_grid(request.POST, criteria)
         raw = parsed.raw
         try:
             if parsed.errors:
                 # Show every error at once: the cells that are not numbers, and what the services say of the rest.
-                bad_cells = {(e.province_id, e.field) for e in parsed.errors}
-                bad_rows = {e.province_id for e in parsed.errors}
+                bad_cells = {(e.unit_id, e.field) for e in parsed.errors}
+                bad_rows = {e.unit_id for e in parsed.errors}
                 others = [
                     e
                     for e in scores_check(
                         edition=edition, rows=parsed.rows, user=request.user, mode=service_mode
                     )
-                    if (e.province_id, e.field) not in bad_cells
-                    and not (e.province_id in bad_rows and e.field == "row")
+                    if (e.unit_id, e.field) not in bad_cells
+                    and not (e.unit_id in bad_rows and e.field == "row")
                 ]
                 raise EntryError(parsed.errors + others)
             report = scores_save(edition=edition, rows=parsed.rows, user=request.user, mode=service_mode)
@@ -152,7 +154,7 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
     return render(
         request,
         "parindex/grid.html",
-        _grid_context(request, edition, domains, mode, raw, errors, stale),
+        _grid_context(request, edition, criteria, mode, raw, errors, stale),
         status=status,
     )
 
@@ -160,40 +162,40 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
 def _grid_context(
     request: HttpRequest,
     edition: Edition,
-    domains: dict[int, Domain],
+    criteria: dict[str, Criterion],
     mode: str,
     raw: dict[int, dict[str, str]],
     errors: list[CellError],
     stale: set[int],
 ) -> dict[str, object]:
     percent = mode == MODE_PERCENT
-    stored = entry_selectors.stored_rows(edition, domains, percent=percent)
-    allowed = permissions.editable_provinces(request.user, edition)
+    stored = entry_selectors.stored_rows(edition, criteria, percent=percent)
+    allowed = permissions.editable_units(request.user, edition)
     locked = edition.status == EditionStatus.PUBLISHED
     units = entry_selectors.grid_units(edition)
     names = {p.pk: p.name for p in units}
-    keys = [f"d{n}" for n in domains] + ["index", "rank"]
-    labels = {f"d{n}": _("Lĩnh vực %(n)s") % {"n": n} for n in domains}
+    keys = [cell_field(code) for code in criteria] + ["index", "rank"]
+    labels = {cell_field(code): criterion.label for code, criterion in criteria.items()}
     labels |= {"index": _("Chỉ số công bố (%)"), "rank": _("Thứ hạng công bố")}
     by_cell: dict[tuple[int | None, str], str] = {}
     row_errors: dict[int, list[str]] = {}
     summary: list[dict[str, str]] = []
     for error in errors:
         key = grid_key(error.field)
-        if error.province_id is not None and key in labels:
-            by_cell[(error.province_id, key)] = error.message
-        elif error.province_id is not None:
-            row_errors.setdefault(error.province_id, []).append(error.message)
-        anchor = input_name(error.province_id, key) if error.province_id in names and key in labels else ""
-        where = names.get(error.province_id, "") if error.province_id is not None else ""
+        if error.unit_id is not None and key in labels:
+            by_cell[(error.unit_id, key)] = error.message
+        elif error.unit_id is not None:
+            row_errors.setdefault(error.unit_id, []).append(error.message)
+        anchor = input_name(error.unit_id, key) if error.unit_id in names and key in labels else ""
+        where = names.get(error.unit_id, "") if error.unit_id is not None else ""
         if where and key in labels:
             where = f"{where} – {labels[key]}"
         summary.append({"where": where, "message": error.message, "anchor": anchor})
     rows: list[GridRow] = []
-    for province in units:
-        saved = stored.get(province.pk)
-        typed = raw.get(province.pk)
-        use_typed = typed is not None and province.pk not in stale
+    for unit in units:
+        saved = stored.get(unit.pk)
+        typed = raw.get(unit.pk)
+        use_typed = typed is not None and unit.pk not in stale
         values = typed if use_typed and typed is not None else (saved.values if saved else {})
         version_text = typed.get("version", "") if use_typed and typed is not None else ""
         version = int(version_text) if version_text.isdigit() else (saved.version if saved else 0)
@@ -201,27 +203,28 @@ def _grid_context(
         for key in keys:
             cell = GridCell(
                 key=key,
-                name=input_name(province.pk, key),
-                label=f"{province.name} – {labels[key]}",
+                name=input_name(unit.pk, key),
+                label=f"{unit.name} – {labels[key]}",
                 value=values.get(key, ""),
-                error=by_cell.get((province.pk, key), ""),
+                error=by_cell.get((unit.pk, key), ""),
+                not_applicable=bool(saved and key in saved.not_applicable),
             )
-            if province.pk in stale and typed is not None:
+            if unit.pk in stale and typed is not None:
                 mine = typed.get(key, "")
                 if mine != cell.value:
                     cell.yours = mine or entry_selectors.EMPTY
             cells.append(cell)
         rows.append(
             GridRow(
-                province=province,
-                editable=not locked and (allowed is None or province.pk in allowed),
+                unit=unit,
+                editable=not locked and (allowed is None or unit.pk in allowed),
                 version=version,
                 cells=cells,
-                stale=province.pk in stale,
-                errors=row_errors.get(province.pk, []),
+                stale=unit.pk in stale,
+                errors=row_errors.get(unit.pk, []),
             )
         )
-    maxima = [(n, d.max_points) for n, d in domains.items()]
+    maxima = [(c.code, c.max_points) for c in criteria.values()]
     return {
         "edition": edition,
         "rows": rows,
@@ -253,6 +256,7 @@ def edition_create_view(request: HttpRequest) -> HttpResponse:
                 year=form.cleaned_data["year"],
                 kind=form.cleaned_data["kind"],
                 methodology=form.cleaned_data["methodology"],
+                index=form.cleaned_data["index"],
                 note=form.cleaned_data["note"],
                 user=request.user,
             )
@@ -323,7 +327,7 @@ def edition_history_view(request: HttpRequest, edition_id: int) -> HttpResponse:
         "parindex/history.html",
         {
             "edition": edition,
-            "province": None,
+            "unit": None,
             "events": entry_selectors.edition_events(edition),
             "page": _page(request, entry_selectors.edition_history(edition)),
         },
@@ -332,17 +336,17 @@ def edition_history_view(request: HttpRequest, edition_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def assessment_history_view(request: HttpRequest, edition_id: int, province_id: int) -> HttpResponse:
+def assessment_history_view(request: HttpRequest, edition_id: int, unit_id: int) -> HttpResponse:
     edition = get_object_or_404(Edition, pk=edition_id)
-    province = get_object_or_404(Province, pk=province_id)
+    unit = get_object_or_404(Unit, pk=unit_id)
     _require(permissions.can_view_drafts(request.user))
     return render(
         request,
         "parindex/history.html",
         {
             "edition": edition,
-            "province": province,
+            "unit": unit,
             "events": [],
-            "page": _page(request, entry_selectors.assessment_history(edition, province)),
+            "page": _page(request, entry_selectors.assessment_history(edition, unit)),
         },
     )

@@ -21,21 +21,23 @@ from django.db import models, transaction
 
 from parindex.register import demo
 from parindex.register.models import (
+    PAR_INDEX,
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditionKind,
     EditionStatus,
+    Index,
     MaxPointsStatus,
     Methodology,
-    Province,
-    ProvinceKind,
     PublishedAverage,
     Region,
+    Score,
     Succession,
+    Unit,
+    UnitKind,
 )
-from parindex.register.names import ProvinceMatcher, slug_for
+from parindex.register.names import UnitMatcher, slug_for
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
@@ -104,6 +106,7 @@ def par_data_load(*, fixtures: Path = FIXTURES_DIR, with_demo: bool = True) -> L
     """Load everything; see the module docstring."""
     report = LoadReport()
     _load_geography(report, fixtures)
+    _load_indices(report, fixtures)
     _load_methodologies(report, fixtures)
     _load_official_figures(report, fixtures)
     if with_demo:
@@ -125,14 +128,14 @@ def _load_geography(report: LoadReport, fixtures: Path) -> None:
     for row in _rows("province_aliases.csv", fixtures):
         aliases.setdefault((row["name"], row["valid"]), []).append(row["alias"])
 
-    old_by_name: dict[str, Province] = {}
+    old_by_name: dict[str, Unit] = {}
     for row in _rows("provinces_63.csv", fixtures):
-        kind = ProvinceKind.CITY if row["kind"].startswith("thành phố") else ProvinceKind.PROVINCE
+        kind = UnitKind.CITY if row["kind"].startswith("thành phố") else UnitKind.PROVINCE
         bare = row["name"].removeprefix("TP ")
-        official = f"{'Thành phố' if kind == ProvinceKind.CITY else 'Tỉnh'} {bare}"
+        official = f"{'Thành phố' if kind == UnitKind.CITY else 'Tỉnh'} {bare}"
         old_by_name[row["name"]] = _upsert(
             report,
-            Province,
+            Unit,
             {"slug": slug_for(row["name"])},
             {
                 "code": row["code"],
@@ -150,12 +153,12 @@ def _load_geography(report: LoadReport, fixtures: Path) -> None:
 
     for row in _rows("provinces_34.csv", fixtures):
         predecessor_names = row["predecessors"].split(";")
-        kind = ProvinceKind.CITY if row["official_name"].startswith("Thành phố") else ProvinceKind.PROVINCE
+        kind = UnitKind.CITY if row["official_name"].startswith("Thành phố") else UnitKind.PROVINCE
         # Regions of the 34 units are not final: start from the region of the unit that holds the seat.
         seat = old_by_name[row["seat_in_former"]]
         new = _upsert(
             report,
-            Province,
+            Unit,
             {"slug": f"{slug_for(row['name'])}-2025"},
             {
                 "code": row["code"],
@@ -179,7 +182,33 @@ def _load_geography(report: LoadReport, fixtures: Path) -> None:
             )
 
 
+def _load_indices(report: LoadReport, fixtures: Path) -> None:
+    """The indices the provinces track (fixtures/indices.csv): PAR INDEX, SIPAS, PAPI, PCI, DTI."""
+    for row in _rows("indices.csv", fixtures):
+        _upsert(
+            report,
+            Index,
+            {"code": row["code"]},
+            {
+                "short_name": row["short_name"],
+                "name_vi": row["name_vi"],
+                "name_en": row["name_en"],
+                "publisher": row["publisher"],
+                "unit_level": row["unit_level"],
+                "value_kind": row["value_kind"],
+                "max_value": _dec(row["max_value"]),
+                "higher_is_better": row["higher_is_better"] == "1",
+                "order": int(row["order"]),
+            },
+        )
+
+
+def _par_index() -> Index:
+    return Index.objects.get(code=PAR_INDEX)
+
+
 def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
+    par_index = _par_index()
     methodologies: dict[str, Methodology] = {}
     for row in _rows("methodology_meta.csv", fixtures):
         # Years our sources do not give are set by an admin: the fixture only fills them in when it knows them.
@@ -191,7 +220,7 @@ def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
         methodologies[row["code"]] = _upsert(
             report,
             Methodology,
-            {"code": row["code"]},
+            {"index": par_index, "code": row["code"]},
             {
                 "title": row["title"],
                 **known_years,
@@ -210,8 +239,12 @@ def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
         known_maximum = maximum if maximum["max_points"] is not None else {}
         _upsert(
             report,
-            Domain,
-            {"methodology": methodologies[row["methodology"]], "number": int(row["domain_no"])},
+            Criterion,
+            {
+                "methodology": methodologies[row["methodology"]],
+                "parent": None,
+                "number": int(row["domain_no"]),
+            },
             {"name_vi": row["domain_vi"], "name_en": row["domain_en"], **known_maximum},
             initial=maximum,
         )
@@ -219,14 +252,17 @@ def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
 
 def _methodology_for(year: int) -> Methodology | None:
     """The real criteria set recorded for `year`, or None where our sources do not record one."""
-    for methodology in Methodology.objects.filter(is_demo=False, year_from__isnull=False):
+    for methodology in Methodology.objects.filter(
+        index__code=PAR_INDEX, is_demo=False, year_from__isnull=False
+    ):
         if methodology.covers(year):
             return methodology
     return None
 
 
 def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
-    provinces = list(Province.objects.all())
+    par_index = _par_index()
+    units = list(Unit.objects.all())
     regions = {r.name: r for r in Region.objects.all()}
     editions: dict[int, Edition] = {}
     for row in _rows("par_published_totals.csv", fixtures):
@@ -235,7 +271,7 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
             editions[year] = _upsert(
                 report,
                 Edition,
-                {"year": year, "kind": EditionKind.OFFICIAL},
+                {"index": par_index, "year": year, "kind": EditionKind.OFFICIAL},
                 {
                     "source": "Bộ Nội vụ công bố; từng số liệu ghi nguồn riêng / per-figure sources",
                     "note": "Chỉ gồm các số liệu đã thu thập được, chưa đủ 63 tỉnh / partial: figures gathered so far",
@@ -243,12 +279,12 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
                 # An approver may reopen an edition or set the methodology of its year: loading again keeps that.
                 initial={"status": EditionStatus.PUBLISHED, "methodology": _methodology_for(year)},
             )
-        province = ProvinceMatcher.for_year(year, provinces).match(row["province"])
+        unit = UnitMatcher.for_year(year, units).match(row["province"])
         rank = row["rank"].strip()
         _upsert(
             report,
             Assessment,
-            {"edition": editions[year], "province": province},
+            {"edition": editions[year], "unit": unit},
             {
                 "published_index": _dec(row["index_percent"]),
                 "published_rank": int(rank) if rank else None,
@@ -263,7 +299,7 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
         _upsert(
             report,
             PublishedAverage,
-            {"year": int(row["year"]), "region": None},
+            {"index": par_index, "year": int(row["year"]), "region": None},
             {
                 "average": Decimal(row["average_percent"]),
                 "source_url": row["source_url"],
@@ -274,16 +310,17 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
         _upsert(
             report,
             PublishedAverage,
-            {"year": int(row["year"]), "region": regions[row["region"]]},
+            {"index": par_index, "year": int(row["year"]), "region": regions[row["region"]]},
             {"average": Decimal(row["average_percent"]), "source_url": row["source_url"], "note": ""},
         )
 
 
 def _load_demo(report: LoadReport) -> None:
+    par_index = _par_index()
     methodology = _upsert(
         report,
         Methodology,
-        {"code": DEMO_METHODOLOGY_CODE},
+        {"index": par_index, "code": DEMO_METHODOLOGY_CODE},
         {
             "title": "Bộ tiêu chí minh họa (demo) — không phải bộ tiêu chí chính thức",
             "year_from": demo.YEARS_63[0],
@@ -293,12 +330,14 @@ def _load_demo(report: LoadReport) -> None:
             "source_url": "",
         },
     )
-    real_domains = {d.number: d for d in Domain.objects.filter(methodology__code="QĐ 876/QĐ-BNV")}
+    real_domains = {
+        d.number: d for d in Criterion.objects.domains().filter(methodology__code="QĐ 876/QĐ-BNV")
+    }
     domains = {
         number: _upsert(
             report,
-            Domain,
-            {"methodology": methodology, "number": number},
+            Criterion,
+            {"methodology": methodology, "parent": None, "number": number},
             {
                 "name_vi": real_domains[number].name_vi,
                 "name_en": real_domains[number].name_en,
@@ -308,8 +347,8 @@ def _load_demo(report: LoadReport) -> None:
         )
         for number, maximum in enumerate(demo.DEMO_MAXIMA, start=1)
     }
-    old = {p.code: p for p in Province.objects.filter(valid_until=LAST_DAY_OF_63)}
-    new = {p.code: p for p in Province.objects.filter(valid_from=REORGANISATION_DATE)}
+    old = {p.code: p for p in Unit.objects.filter(valid_until=LAST_DAY_OF_63)}
+    new = {p.code: p for p in Unit.objects.filter(valid_from=REORGANISATION_DATE)}
     predecessors: dict[str, list[str]] = {}
     for succession in Succession.objects.select_related("predecessor", "successor"):
         predecessors.setdefault(succession.successor.code, []).append(succession.predecessor.code)
@@ -320,7 +359,7 @@ def _load_demo(report: LoadReport) -> None:
         year: _upsert(
             report,
             Edition,
-            {"year": year, "kind": EditionKind.DEMO},
+            {"index": par_index, "year": year, "kind": EditionKind.DEMO},
             {
                 "status": EditionStatus.PUBLISHED,
                 "methodology": methodology,
@@ -332,34 +371,34 @@ def _load_demo(report: LoadReport) -> None:
     }
     units_by_year = {year: (new if year >= demo.YEAR_34 else old) for year in years}
     existing_assessments = {
-        (a.edition_id, a.province_id): a for a in Assessment.objects.filter(edition__in=editions.values())
+        (a.edition_id, a.unit_id): a for a in Assessment.objects.filter(edition__in=editions.values())
     }
     wanted = {(editions[s.year].pk, units_by_year[s.year][s.unit].pk) for s in scores}
     missing = [
-        Assessment(edition_id=e, province_id=p, source_url="", note="demo")
+        Assessment(edition_id=e, unit_id=p, source_url="", note="demo")
         for (e, p) in sorted(wanted - existing_assessments.keys())
     ]
     Assessment.objects.bulk_create(missing)
     report.created["assessment"] += len(missing)
     assessments = {
-        (a.edition_id, a.province_id): a for a in Assessment.objects.filter(edition__in=editions.values())
+        (a.edition_id, a.unit_id): a for a in Assessment.objects.filter(edition__in=editions.values())
     }
     existing_scores = {
-        (s.assessment_id, s.domain_id): s
-        for s in DomainScore.objects.filter(assessment__edition__in=editions.values())
+        (s.assessment_id, s.criterion_id): s
+        for s in Score.objects.filter(assessment__edition__in=editions.values())
     }
-    to_create: list[DomainScore] = []
-    to_update: list[DomainScore] = []
+    to_create: list[Score] = []
+    to_update: list[Score] = []
     for s in scores:
         assessment = assessments[(editions[s.year].pk, units_by_year[s.year][s.unit].pk)]
         key = (assessment.pk, domains[s.domain].pk)
         current = existing_scores.get(key)
         if current is None:
-            to_create.append(DomainScore(assessment=assessment, domain=domains[s.domain], points=s.points))
+            to_create.append(Score(assessment=assessment, criterion=domains[s.domain], points=s.points))
         elif current.points != s.points:
             current.points = s.points
             to_update.append(current)
-    DomainScore.objects.bulk_create(to_create, batch_size=2000)
-    DomainScore.objects.bulk_update(to_update, ["points"], batch_size=2000)
+    Score.objects.bulk_create(to_create, batch_size=2000)
+    Score.objects.bulk_update(to_update, ["points"], batch_size=2000)
     report.created["domainscore"] += len(to_create)
     report.updated["domainscore"] += len(to_update)

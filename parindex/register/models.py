@@ -1,9 +1,17 @@
-"""The register: what is measured (regions, provinces, methodologies, domains) and what was entered
-(editions, assessments, domain scores, published averages, targets).
+"""The register: what is measured (indices, units, regions, criteria sets as trees) and what was entered
+(editions, assessments, scores, published figures and averages, targets).
 
-Integrity lives in the database as well as in the forms: unique constraints, check constraints for ranges,
-and on PostgreSQL two triggers for rules that span tables (a domain score within its domain's maximum; an
-edition year within its methodology's years), see migration 0002.
+An **index** (PAR INDEX, SIPAS, PAPI, PCI, DTI, or a province's own index of its departments or communes)
+measures **units** of one level. A year's results of an index are an **edition** (index, year, kind). A criteria
+set (``Methodology``) belongs to an index and covers years; its criteria form a tree, domain → criterion →
+sub-criterion, lower levels optional. Points are entered on the leaves; a criterion marked not applicable to a
+unit drops its points and its maximum together (``parindex.register.rules``).
+
+Integrity lives in the database as well as in the services: unique constraints, check constraints for ranges,
+and on PostgreSQL triggers for rules that span tables (a score within its criterion's maximum; an edition's
+criteria set of the same index and covering its year; an assessment's unit of the index's level), see
+migrations 0002 and 0006. The triggers are the last guard: the services check the same rules first
+(``parindex.register.rules``) and answer with a message naming the unit and the criterion.
 """
 
 from __future__ import annotations
@@ -16,12 +24,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 FIRST_YEAR = 2012  # the first PAR INDEX was published for 2012
 LAST_YEAR = 2100
+PAR_INDEX = "PAR_INDEX"  # the code of the national PAR INDEX of provinces, the index of every existing row
 
 
 class Region(models.Model):
@@ -47,34 +57,69 @@ class Region(models.Model):
         return self.name
 
 
-class ProvinceKind(models.TextChoices):
+class UnitLevel(models.TextChoices):
+    """The level of government a unit belongs to; an index measures units of one level."""
+
+    PROVINCE = "province", _("Cấp tỉnh")
+    DEPARTMENT = "department", _("Cấp sở, ban, ngành")
+    COMMUNE = "commune", _("Cấp xã (cấp huyện đến 2025)")
+
+
+class UnitKind(models.TextChoices):
     PROVINCE = "tinh", _("Tỉnh")
     CITY = "thanh_pho", _("Thành phố trực thuộc Trung ương")
+    DEPARTMENT = "so_nganh", _("Sở, ban, ngành")
+    DISTRICT = "huyen", _("Huyện, thị xã, thành phố thuộc tỉnh")
+    COMMUNE = "xa", _("Xã")
+    WARD = "phuong", _("Phường")
+    SPECIAL_ZONE = "dac_khu", _("Đặc khu")
 
 
-class ProvinceQuerySet(models.QuerySet["Province"]):
-    def valid_in_year(self, year: int) -> ProvinceQuerySet:
-        """Units that existed during the PAR year `year` (the 34 units from 2025, the 63 before)."""
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def valid_in_year(self, year: int) -> UnitQuerySet:
+        """Units that existed during the year `year` (the 34 provincial units from 2025, the 63 before)."""
         return self.filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=date(year, 12, 31)),
             Q(valid_until__isnull=True) | Q(valid_until__gte=date(year, 12, 31)),
         )
 
+    def measured_by(self, index: Index) -> UnitQuerySet:
+        """The units an index measures: its level, and for a province's own index the province's units."""
+        units = self.filter(level=index.unit_level)
+        if index.owner_id is not None:
+            units = units.filter(parent_id=index.owner_id)
+        return units
 
-class Province(models.Model):
-    """A provincial-level unit, versioned by its validity dates.
 
-    The 63 provinces are valid until 30/6/2025, the 34 units from 1/7/2025 (Nghị quyết 202/2025/QH15). A PAR
-    year belongs to the units valid on 31 December of that year, so 2025 is the first 34-unit year.
+class Unit(models.Model):
+    """A unit measured by an index: a province (63 until 30/6/2025, 34 from 1/7/2025), or a department or a
+    commune of a province (``parent``). Versioned by its validity dates, with successions at every level.
+
+    A year belongs to the units valid on 31 December of that year, so 2025 is the first 34-unit year.
     """
 
-    code = models.CharField(_("mã"), max_length=3)
+    level = models.CharField(_("cấp"), max_length=12, choices=UnitLevel.choices, default=UnitLevel.PROVINCE)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("thuộc tỉnh, thành phố"),
+        help_text=_("Tỉnh, thành phố của một sở hoặc một xã; để trống với đơn vị cấp tỉnh."),
+    )
+    code = models.CharField(_("mã"), max_length=10)
     name = models.CharField(_("tên"), max_length=100)
     official_name = models.CharField(_("tên đầy đủ"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    kind = models.CharField(_("loại"), max_length=20, choices=ProvinceKind.choices)
+    kind = models.CharField(_("loại"), max_length=20, choices=UnitKind.choices)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="provinces", verbose_name=_("vùng")
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("vùng"),
     )
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_until = models.DateField(_("hiệu lực đến"), null=True, blank=True)
@@ -87,12 +132,12 @@ class Province(models.Model):
     code_confidence = models.CharField(_("độ tin cậy của mã"), max_length=10, blank=True)
     source_url = models.URLField(_("nguồn"), max_length=500, blank=True)
 
-    objects = ProvinceQuerySet.as_manager()
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
-        ordering = ["code", "valid_from"]
-        verbose_name = _("tỉnh, thành phố")
-        verbose_name_plural = pgettext_lazy("plural", "tỉnh, thành phố")
+        ordering = ["level", "code", "valid_from"]
+        verbose_name = _("đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "đơn vị")
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True)
@@ -102,6 +147,20 @@ class Province(models.Model):
                 violation_error_message=_("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."),
             ),
             models.CheckConstraint(condition=~Q(name=""), name="province_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(level=UnitLevel.PROVINCE, parent__isnull=True)
+                | (~Q(level=UnitLevel.PROVINCE) & Q(parent__isnull=False)),
+                name="unit_parent_by_level",
+                violation_error_message=_(
+                    "Đơn vị cấp tỉnh không thuộc đơn vị nào; sở và xã phải thuộc một tỉnh, thành phố."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(level=UnitLevel.PROVINCE) | Q(region__isnull=False),
+                name="unit_province_has_region",
+                violation_error_message=_("Đơn vị cấp tỉnh cần có vùng."),
+            ),
+            models.CheckConstraint(condition=Q(level__in=UnitLevel.values), name="unit_level_valid"),
         ]
 
     def __str__(self) -> str:
@@ -115,15 +174,35 @@ class Province(models.Model):
             self.valid_until is None or self.valid_until >= end
         )
 
+    def clean(self) -> None:
+        from_rules = unit_problem(self)
+        if from_rules:
+            raise ValidationError({"parent": from_rules})
+
+
+def unit_problem(unit: Unit) -> str:
+    """Why `unit`'s level and parent do not fit (a department or commune belongs to a province), or ""."""
+    parent = unit.parent if unit.parent_id else None
+    if unit.level == UnitLevel.PROVINCE:
+        return _("Đơn vị cấp tỉnh không thuộc đơn vị nào.") if parent is not None else ""
+    if parent is None:
+        return _("%(name)s: sở và xã phải thuộc một tỉnh, thành phố.") % {"name": unit.name}
+    if parent.level != UnitLevel.PROVINCE:
+        return _("%(name)s: đơn vị cha %(parent)s không phải là tỉnh, thành phố.") % {
+            "name": unit.name,
+            "parent": parent.name,
+        }
+    return ""
+
 
 class Succession(models.Model):
-    """An old unit merged into (or continued as) a new one on a date."""
+    """An old unit merged into (or continued as) a new one on a date: provinces in 2025, communes too."""
 
     predecessor = models.ForeignKey(
-        Province, on_delete=models.CASCADE, related_name="successions_out", verbose_name=_("đơn vị cũ")
+        Unit, on_delete=models.CASCADE, related_name="successions_out", verbose_name=_("đơn vị cũ")
     )
     successor = models.ForeignKey(
-        Province, on_delete=models.CASCADE, related_name="successions_in", verbose_name=_("đơn vị mới")
+        Unit, on_delete=models.CASCADE, related_name="successions_in", verbose_name=_("đơn vị mới")
     )
     date = models.DateField(_("ngày"))
 
@@ -143,11 +222,117 @@ class Succession(models.Model):
     def __str__(self) -> str:
         return f"{self.predecessor.name} → {self.successor.name}"
 
+    def clean(self) -> None:
+        if not (self.predecessor_id and self.successor_id):
+            return
+        problem = succession_problem(self.predecessor, self.successor)
+        if problem:
+            raise ValidationError(problem)
+
+
+def succession_problem(predecessor: Unit, successor: Unit) -> str:
+    """Why `predecessor` cannot pass to `successor` (itself, or another level), or ""."""
+    if predecessor.pk is not None and predecessor.pk == successor.pk:
+        return _("%(name)s không thể kế thừa chính nó.") % {"name": successor.name}
+    if predecessor.level != successor.level:
+        return _(
+            "%(old)s (%(old_level)s) không thể được kế thừa bởi %(new)s (%(new_level)s): hai đơn vị phải cùng cấp."
+        ) % {
+            "old": predecessor.name,
+            "old_level": predecessor.get_level_display(),
+            "new": successor.name,
+            "new_level": successor.get_level_display(),
+        }
+    return ""
+
+
+class ValueKind(models.TextChoices):
+    PERCENT = "percent", _("Phần trăm của điểm tối đa")
+    SCORE = "score", _("Điểm số")
+    RANK = "rank", _("Chỉ công bố thứ hạng")
+
+
+class Index(models.Model):
+    """An index that ranks units of one level: the national PAR INDEX, SIPAS, PAPI, PCI, DTI for provinces; a
+    province's own PAR index for its departments or its communes (``owner``: the province that runs it)."""
+
+    code = models.CharField(
+        _("mã"),
+        max_length=30,
+        unique=True,
+        help_text=_("Mã ngắn, không dấu, ví dụ PAR_INDEX, SIPAS."),
+        error_messages={"unique": _("Mã chỉ số này đã có.")},
+    )
+    short_name = models.CharField(_("tên viết tắt"), max_length=40)
+    name_vi = models.CharField(_("tên"), max_length=300)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
+    publisher = models.CharField(_("cơ quan công bố"), max_length=300, blank=True)
+    unit_level = models.CharField(_("cấp đơn vị được đánh giá"), max_length=12, choices=UnitLevel.choices)
+    owner = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_indices",
+        verbose_name=_("tỉnh, thành phố tổ chức đánh giá"),
+        help_text=_("Chỉ với chỉ số riêng của một tỉnh cho các sở hoặc các xã của tỉnh."),
+    )
+    value_kind = models.CharField(
+        _("cách đọc giá trị"), max_length=10, choices=ValueKind.choices, default=ValueKind.PERCENT
+    )
+    max_value = models.DecimalField(
+        _("điểm tối đa của chỉ số"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Tổng điểm tối đa của bộ tiêu chí (100 với PAR INDEX); để trống nếu chưa rõ."),
+    )
+    higher_is_better = models.BooleanField(_("giá trị cao hơn là tốt hơn"), default=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    source_url = models.URLField(_("nguồn"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("chỉ số")
+        verbose_name_plural = pgettext_lazy("plural", "chỉ số")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("code"),
+                name="index_code_unique_any_case",
+                violation_error_message=_("Mã chỉ số này đã có (không phân biệt chữ hoa, chữ thường)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_level=UnitLevel.PROVINCE, owner__isnull=True)
+                | (~Q(unit_level=UnitLevel.PROVINCE) & Q(owner__isnull=False)),
+                name="index_owner_by_level",
+                violation_error_message=_(
+                    "Chỉ số cấp tỉnh không có tỉnh tổ chức; chỉ số cấp sở, cấp xã phải có tỉnh tổ chức."
+                ),
+            ),
+            models.CheckConstraint(condition=~Q(code=""), name="index_code_not_blank"),
+            models.CheckConstraint(
+                condition=Q(max_value__isnull=True) | Q(max_value__gt=0), name="index_max_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and get_language() == "en":
+            return self.name_en
+        return self.name_vi
+
 
 class Methodology(models.Model):
-    """A criteria set (bộ tiêu chí) and the years it applies to. Methodologies are data, not code."""
+    """A criteria set (bộ tiêu chí) of one index and the years it applies to. Criteria sets are data."""
 
-    code = models.CharField(_("mã"), max_length=50, unique=True)
+    index = models.ForeignKey(
+        Index, on_delete=models.PROTECT, related_name="methodologies", verbose_name=_("chỉ số")
+    )
+    code = models.CharField(_("mã"), max_length=50)
     title = models.CharField(_("tên"), max_length=300)
     # Empty when our sources do not say which years the set was used for: no edition can use it until set.
     year_from = models.PositiveSmallIntegerField(
@@ -171,6 +356,7 @@ class Methodology(models.Model):
         verbose_name = _("bộ tiêu chí")
         verbose_name_plural = pgettext_lazy("plural", "bộ tiêu chí")
         constraints = [
+            models.UniqueConstraint(fields=["index", "code"], name="methodology_index_code_unique"),
             models.CheckConstraint(
                 condition=Q(year_until__isnull=True)
                 | Q(year_from__isnull=True)
@@ -195,15 +381,44 @@ class MaxPointsStatus(models.TextChoices):
     PROVISIONAL = "provisional", _("Tạm tính (demo)")
 
 
-class Domain(models.Model):
-    """A domain (lĩnh vực) of a methodology with its maximum points; the maximum may be unknown."""
+class CriterionQuerySet(models.QuerySet["Criterion"]):
+    def domains(self) -> CriterionQuerySet:
+        """The top level of the tree: the domains (lĩnh vực)."""
+        return self.filter(level=1)
+
+
+DOMAIN, CRITERION, SUB_CRITERION = 1, 2, 3
+
+
+class Criterion(models.Model):
+    """A node of a criteria set: a domain (level 1, lĩnh vực), a criterion (2, tiêu chí) or a sub-criterion (3,
+    tiêu chí thành phần), each with its maximum points (None while unknown). ``code`` is the path of numbers,
+    "2" for domain 2, "2.1.3" for its sub-criterion 3 of criterion 1. Points are entered on the leaves."""
 
     methodology = models.ForeignKey(
-        Methodology, on_delete=models.CASCADE, related_name="domains", verbose_name=_("bộ tiêu chí")
+        Methodology, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("bộ tiêu chí")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("thuộc"),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("cấp"),
+        default=DOMAIN,
+        choices=[
+            (DOMAIN, _("Lĩnh vực")),
+            (CRITERION, _("Tiêu chí")),
+            (SUB_CRITERION, _("Tiêu chí thành phần")),
+        ],
     )
     number = models.PositiveSmallIntegerField(
-        _("số thứ tự"), validators=[MinValueValidator(1), MaxValueValidator(20)]
+        _("số thứ tự"), validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
+    code = models.CharField(_("mã"), max_length=20, editable=False)
     name_vi = models.CharField(_("tên"), max_length=300)
     name_en = models.CharField(_("tên tiếng Anh"), max_length=300, blank=True)
     max_points = models.DecimalField(
@@ -217,23 +432,78 @@ class Domain(models.Model):
     max_points_status = models.CharField(
         _("trạng thái điểm tối đa"), max_length=12, choices=MaxPointsStatus.choices
     )
+    source_url = models.URLField(_("nguồn của điểm tối đa"), max_length=500, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    objects = CriterionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["methodology", "number"]
-        verbose_name = _("lĩnh vực")
-        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực")
+        ordering = ["methodology", "level", "code"]
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "tiêu chí")
         constraints = [
-            models.UniqueConstraint(fields=["methodology", "number"], name="domain_number_unique"),
+            models.UniqueConstraint(fields=["methodology", "code"], name="criterion_code_unique"),
             models.CheckConstraint(
                 condition=Q(max_points__isnull=True) | Q(max_points__gt=0, max_points__lte=100),
                 name="domain_max_points_range",
                 violation_error_message=_("Điểm tối đa phải lớn hơn 0 và không quá 100."),
             ),
-            models.CheckConstraint(condition=Q(number__gte=1, number__lte=20), name="domain_number_range"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=99), name="criterion_number_range"),
+            models.CheckConstraint(
+                condition=Q(level=DOMAIN, parent__isnull=True) | Q(level__in=[2, 3], parent__isnull=False),
+                name="criterion_parent_by_level",
+                violation_error_message=_(
+                    "Lĩnh vực không thuộc tiêu chí nào; tiêu chí phải thuộc một cấp trên."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.name_vi}"
+        return f"{self.code}. {self.name_vi}"
+
+    @property
+    def label(self) -> str:
+        """How a person names it: "Lĩnh vực 3", "Tiêu chí 3.2", "Tiêu chí thành phần 3.2.1"."""
+        if self.level == DOMAIN:
+            return _("Lĩnh vực %(code)s") % {"code": self.code}
+        if self.level == CRITERION:
+            return _("Tiêu chí %(code)s") % {"code": self.code}
+        return _("Tiêu chí thành phần %(code)s") % {"code": self.code}
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The code is the path of numbers: derived, never typed, so it cannot disagree with the tree.
+        parent = self.parent if self.parent_id else None
+        self.level = parent.level + 1 if parent is not None else DOMAIN
+        self.code = f"{parent.code}.{self.number}" if parent is not None else str(self.number)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MethodologyPart(models.Model):
+    """How a criteria set's points split between its sources (appraisal, survey, SIPAS, socio-economic impact),
+    as published (par_point_split.csv)."""
+
+    methodology = models.ForeignKey(
+        Methodology, on_delete=models.CASCADE, related_name="parts", verbose_name=_("bộ tiêu chí")
+    )
+    key = models.CharField(_("mã"), max_length=40)
+    name = models.CharField(_("tên"), max_length=300)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=5, decimal_places=2)
+    status = models.CharField(_("trạng thái"), max_length=200, blank=True)
+    source_url = models.URLField(_("nguồn"), max_length=500)
+    quote = models.TextField(_("trích dẫn"), blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["methodology", "order"]
+        verbose_name = _("phần điểm của bộ tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "phần điểm của bộ tiêu chí")
+        constraints = [
+            models.UniqueConstraint(fields=["methodology", "key"], name="methodology_part_unique"),
+            models.CheckConstraint(condition=~Q(source_url=""), name="methodology_part_has_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.methodology} · {self.name}: {self.max_points}"
 
 
 class EditionKind(models.TextChoices):
@@ -252,14 +522,28 @@ class EditionQuerySet(models.QuerySet["Edition"]):
         """What the public may read: published official editions, and the labelled demo data."""
         return self.filter(status=EditionStatus.PUBLISHED, kind__in=[EditionKind.OFFICIAL, EditionKind.DEMO])
 
+    def of_index(self, index: Index | int) -> EditionQuerySet:
+        return self.filter(index=index)
+
+
+class EditionManager(models.Manager["Edition"]):
+    """Editions always come with their index: an edition names itself by it ("PAR INDEX 2024")."""
+
+    def get_queryset(self) -> EditionQuerySet:
+        return EditionQuerySet(self.model, using=self._db).select_related("index")
+
 
 class Edition(models.Model):
-    """A year's results of one kind. Draft until an approver publishes it.
+    """A year's results of one index, of one kind. Draft until an approver publishes it.
 
     `methodology` is empty for years whose criteria set our sources do not record (2012–2020 published totals):
-    such an edition can hold published indices and ranks, not domain scores.
+    such an edition can hold published indices and ranks, not scores. When set, it belongs to the same index
+    and covers the year.
     """
 
+    index = models.ForeignKey(
+        Index, on_delete=models.PROTECT, related_name="editions", verbose_name=_("chỉ số")
+    )
     year = models.PositiveSmallIntegerField(
         _("năm"), validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
     )
@@ -280,14 +564,18 @@ class Edition(models.Model):
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
     history = HistoricalRecords(verbose_name=_("lịch sử kỳ đánh giá"))
 
-    objects = EditionQuerySet.as_manager()
+    objects = EditionManager.from_queryset(EditionQuerySet)()
 
     class Meta:
         ordering = ["-year", "kind"]
         verbose_name = _("kỳ đánh giá")
         verbose_name_plural = pgettext_lazy("plural", "kỳ đánh giá")
         constraints = [
-            models.UniqueConstraint(fields=["year", "kind"], name="edition_year_kind_unique"),
+            models.UniqueConstraint(
+                fields=["index", "year", "kind"],
+                name="edition_index_year_kind_unique",
+                violation_error_message=_("Chỉ số này đã có kỳ đánh giá năm đó, loại đó."),
+            ),
             models.CheckConstraint(
                 condition=Q(year__gte=FIRST_YEAR, year__lte=LAST_YEAR), name="edition_year_range"
             ),
@@ -296,7 +584,7 @@ class Edition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"PAR INDEX {self.year} · {self.get_kind_display()}"
+        return f"{self.index.short_name} {self.year} · {self.get_kind_display()}"
 
     @property
     def is_demo(self) -> bool:
@@ -308,7 +596,16 @@ class Edition(models.Model):
 
     def clean(self) -> None:
         methodology = self.methodology if self.methodology_id and self.year else None
-        if methodology is not None and not methodology.covers(self.year):
+        if methodology is None:
+            return
+        if self.index_id and methodology.index_id != self.index_id:
+            raise ValidationError(
+                {
+                    "methodology": _("Bộ tiêu chí %(code)s thuộc chỉ số khác, không phải %(index)s.")
+                    % {"code": methodology.code, "index": self.index}
+                }
+            )
+        if not methodology.covers(self.year):
             if methodology.year_from is None:
                 raise ValidationError(
                     {
@@ -332,7 +629,7 @@ class Edition(models.Model):
 
 
 class Assessment(models.Model):
-    """One unit's result in one edition: its domain scores and/or its published index and rank.
+    """One unit's result in one edition: its scores and/or its published index and rank.
 
     `version` increases with every save through the services, so that two editors saving the same grid cannot
     overwrite each other silently.
@@ -341,8 +638,8 @@ class Assessment(models.Model):
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("kỳ đánh giá")
     )
-    province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("tỉnh, thành phố")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("đơn vị")
     )
     published_index = models.DecimalField(
         _("chỉ số công bố (%)"),
@@ -362,14 +659,14 @@ class Assessment(models.Model):
     history = HistoricalRecords(verbose_name=_("lịch sử kết quả"))
 
     class Meta:
-        ordering = ["edition", "province__code"]
+        ordering = ["edition", "unit__code"]
         verbose_name = _("kết quả đánh giá")
         verbose_name_plural = pgettext_lazy("plural", "kết quả đánh giá")
         constraints = [
             models.UniqueConstraint(
-                fields=["edition", "province"],
-                name="assessment_edition_province_unique",
-                violation_error_message=_("Tỉnh này đã có kết quả trong kỳ đánh giá này."),
+                fields=["edition", "unit"],
+                name="assessment_edition_unit_unique",
+                violation_error_message=_("Đơn vị này đã có kết quả trong kỳ đánh giá này."),
             ),
             models.CheckConstraint(
                 condition=Q(published_index__isnull=True)
@@ -384,70 +681,62 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.province.name} · {self.edition}"
+        return f"{self.unit.name} · {self.edition}"
 
 
-class DomainScore(models.Model):
-    """Points of one unit in one domain. `not_applicable` is the maximum of the criteria that do not apply to the
-    unit: it is dropped from the domain's maximum (points / applicable maximum)."""
+class Score(models.Model):
+    """Points of one unit on one criterion of the edition's criteria set (a leaf of the tree: a domain entered
+    as a whole, or a criterion or sub-criterion). ``not_applicable``: the criterion does not apply to the unit;
+    it then has no points and its maximum is dropped from every total above it (parindex.register.rules)."""
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("kết quả đánh giá")
     )
-    domain = models.ForeignKey(
-        Domain, on_delete=models.PROTECT, related_name="scores", verbose_name=_("lĩnh vực")
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("tiêu chí")
     )
     points = models.DecimalField(
-        _("điểm"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
-    )
-    not_applicable = models.DecimalField(
-        _("điểm tối đa không áp dụng"),
+        _("điểm"),
         max_digits=5,
         decimal_places=2,
-        default=Decimal(0),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
+    not_applicable = models.BooleanField(_("không áp dụng"), default=False)
     history = HistoricalRecords(verbose_name=_("lịch sử điểm"))
 
     class Meta:
-        ordering = ["assessment", "domain__number"]
-        verbose_name = _("điểm lĩnh vực")
-        verbose_name_plural = pgettext_lazy("plural", "điểm lĩnh vực")
+        ordering = ["assessment", "criterion__code"]
+        verbose_name = _("điểm")
+        verbose_name_plural = pgettext_lazy("plural", "điểm")
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "domain"], name="domain_score_unique"),
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="score_unique"),
             models.CheckConstraint(
-                condition=Q(points__gte=0),
+                condition=Q(points__isnull=True) | Q(points__gte=0),
                 name="domain_score_points_not_negative",
                 violation_error_message=_("Điểm không được âm."),
             ),
             models.CheckConstraint(
-                condition=Q(not_applicable__gte=0), name="domain_score_not_applicable_not_negative"
+                condition=Q(not_applicable=True, points__isnull=True)
+                | Q(not_applicable=False, points__isnull=False),
+                name="score_points_or_not_applicable",
+                violation_error_message=_(
+                    "Tiêu chí không áp dụng thì không có điểm; tiêu chí áp dụng cần có điểm."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assessment} · {self.domain.number}: {self.points}"
-
-    def clean(self) -> None:
-        domain = self.domain
-        if domain.max_points is None:
-            raise ValidationError(
-                _("Lĩnh vực %(domain)s chưa có điểm tối đa: quản trị viên cần nhập trước.")
-                % {"domain": domain}
-            )
-        applicable = domain.max_points - (self.not_applicable or 0)
-        if self.points is not None and self.points > applicable:
-            raise ValidationError(
-                {
-                    "points": _("Điểm %(points)s vượt quá điểm tối đa %(max)s của lĩnh vực %(domain)s.")
-                    % {"points": self.points, "max": applicable, "domain": domain.number}
-                }
-            )
+        return f"{self.assessment} · {self.criterion.code}: {self.points}"
 
 
 class PublishedAverage(models.Model):
-    """A national or regional average as the Ministry published it (region empty = national)."""
+    """A national or regional average of an index as published (region empty = national)."""
 
+    index = models.ForeignKey(
+        Index, on_delete=models.PROTECT, related_name="published_averages", verbose_name=_("chỉ số")
+    )
     year = models.PositiveSmallIntegerField(
         _("năm"), validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
     )
@@ -464,13 +753,15 @@ class PublishedAverage(models.Model):
     note = models.CharField(_("ghi chú"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["year", "region__order"]
+        ordering = ["index", "year", "region__order"]
         verbose_name = _("giá trị trung bình công bố")
         verbose_name_plural = pgettext_lazy("plural", "giá trị trung bình công bố")
         constraints = [
-            models.UniqueConstraint(fields=["year", "region"], name="published_average_unique"),
+            models.UniqueConstraint(fields=["index", "year", "region"], name="published_average_unique"),
             models.UniqueConstraint(
-                fields=["year"], condition=Q(region__isnull=True), name="published_national_average_unique"
+                fields=["index", "year"],
+                condition=Q(region__isnull=True),
+                name="published_national_average_unique",
             ),
             models.CheckConstraint(
                 condition=Q(average__gte=0, average__lte=100), name="published_average_range"
@@ -479,15 +770,67 @@ class PublishedAverage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} · {self.region or _('Cả nước')}: {self.average}"
+        return f"{self.index} {self.year} · {self.region or _('Cả nước')}: {self.average}"
+
+
+class PublishedFigure(models.Model):
+    """One figure as a source published it: a unit's index, rank, or a part of it (a domain's points), with the
+    source and its words. Where two sources disagree both rows stay, side by side; they are never averaged.
+    The edition's assessment holds the value in use; these rows say where every value came from."""
+
+    index = models.ForeignKey(
+        Index, on_delete=models.PROTECT, related_name="published_figures", verbose_name=_("chỉ số")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("năm"), validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="published_figures", verbose_name=_("đơn vị")
+    )
+    measure = models.CharField(
+        _("nội dung"), max_length=300, blank=True, help_text=_("Để trống: chính chỉ số của đơn vị.")
+    )
+    criterion = models.ForeignKey(
+        Criterion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="published_figures",
+        verbose_name=_("tiêu chí"),
+    )
+    value = models.DecimalField(_("giá trị"), max_digits=6, decimal_places=2, null=True, blank=True)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("thứ hạng"), null=True, blank=True)
+    source_url = models.URLField(_("nguồn"), max_length=500)
+    quote = models.TextField(_("trích dẫn"), blank=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    disagrees = models.BooleanField(
+        _("khác nguồn khác"), default=False, help_text=_("Một nguồn khác công bố giá trị khác.")
+    )
+
+    class Meta:
+        ordering = ["index", "year", "unit__code", "measure", "pk"]
+        verbose_name = _("số liệu công bố")
+        verbose_name_plural = pgettext_lazy("plural", "số liệu công bố")
+        indexes = [models.Index(fields=["index", "year"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source_url=""), name="published_figure_has_source"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(rank__isnull=False), name="published_figure_has_value"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index} {self.year} · {self.unit.name}: {self.value} (#{self.rank})"
 
 
 class Target(models.Model):
-    """A province's goal for a year: a rank ("top 20 by 2025"), a group, or an index."""
+    """A unit's goal on an index for a year: a rank ("top 20 by 2025"), a group, an index value, or several."""
 
-    province = models.ForeignKey(
-        Province, on_delete=models.CASCADE, related_name="targets", verbose_name=_("tỉnh, thành phố")
+    index = models.ForeignKey(
+        Index, on_delete=models.CASCADE, related_name="targets", verbose_name=_("chỉ số")
     )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="targets", verbose_name=_("đơn vị"))
     year = models.PositiveSmallIntegerField(
         _("năm"), validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
     )
@@ -511,11 +854,11 @@ class Target(models.Model):
     )
 
     class Meta:
-        ordering = ["province", "year"]
+        ordering = ["unit", "index", "year"]
         verbose_name = _("mục tiêu")
         verbose_name_plural = pgettext_lazy("plural", "mục tiêu")
         constraints = [
-            models.UniqueConstraint(fields=["province", "year"], name="target_province_year_unique"),
+            models.UniqueConstraint(fields=["unit", "index", "year"], name="target_unit_index_year_unique"),
             models.CheckConstraint(
                 condition=Q(target_rank__isnull=False) | ~Q(target_group="") | Q(target_index__isnull=False),
                 name="target_has_a_goal",
@@ -524,14 +867,14 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.province.name} {self.year}"
+        return f"{self.unit.name} · {self.index} {self.year}"
 
 
 # --- Entry: who may write what, and what happened to an edition --------------------------------------------
 
 
 class EditorAssignment(models.Model):
-    """An editor may write this edition: every province (province empty) or only this one.
+    """An editor may write this edition: every unit (unit empty) or only this one.
 
     The role itself is the "editor" group (see parindex.register.permissions); an assignment only scopes it.
     """
@@ -545,32 +888,32 @@ class EditorAssignment(models.Model):
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="editor_assignments", verbose_name=_("kỳ đánh giá")
     )
-    province = models.ForeignKey(
-        Province,
+    unit = models.ForeignKey(
+        Unit,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="editor_assignments",
-        verbose_name=_("tỉnh, thành phố"),
-        help_text=_("Để trống: được nhập mọi tỉnh, thành phố của kỳ đánh giá."),
+        verbose_name=_("đơn vị"),
+        help_text=_("Để trống: được nhập mọi đơn vị của kỳ đánh giá."),
     )
 
     class Meta:
-        ordering = ["edition", "user", "province__code"]
+        ordering = ["edition", "user", "unit__code"]
         verbose_name = _("phân công nhập liệu")
         verbose_name_plural = pgettext_lazy("plural", "phân công nhập liệu")
         constraints = [
-            models.UniqueConstraint(fields=["user", "edition", "province"], name="editor_assignment_unique"),
+            models.UniqueConstraint(fields=["user", "edition", "unit"], name="editor_assignment_unique"),
             models.UniqueConstraint(
                 fields=["user", "edition"],
-                condition=Q(province__isnull=True),
-                name="editor_assignment_all_provinces_unique",
+                condition=Q(unit__isnull=True),
+                name="editor_assignment_all_units_unique",
             ),
         ]
 
     def __str__(self) -> str:
-        province = self.province if self.province_id else None
-        scope = province.name if province is not None else _("mọi tỉnh, thành phố")
+        unit = self.unit if self.unit_id else None
+        scope = unit.name if unit is not None else _("mọi đơn vị")
         return f"{self.user} · {self.edition} · {scope}"
 
 

@@ -1,11 +1,15 @@
-"""Reading numbers as Sở Nội vụ staff write them: "87,33" (Vietnamese decimal comma) as well as "87.33"."""
+"""Numbers as people write and read them: parsing "87,33" (Vietnamese decimal comma) as well as "87.33", and
+the one formatter every page, preview, history and message uses ("87,33" in Vietnamese, "87.33" in English)."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from parindex.register.rules import round_half_up
 
 # Digits with at most one decimal separator (comma or point) and at most two decimals; a trailing "%" allowed.
 _NUMBER = re.compile(r"^[+-]?(\d+)([.,](\d+))?$")
@@ -67,3 +71,14 @@ def parse_rank(raw: object) -> int | None:
     if value != value.to_integral_value() or value < 1:
         raise NumberError(message)
     return int(value)
+
+
+def format_number(value: Decimal | int | None, *, empty: str = "") -> str:
+    """A number as the Ministry publishes it: two decimals, rounded half up ("8,75", "90,00"); ranks and other
+    whole numbers as they are. Decimal comma in Vietnamese, decimal point in English. `empty` for None."""
+    if value is None:
+        return empty
+    if isinstance(value, int):
+        return str(value)
+    text = f"{round_half_up(value):.2f}"
+    return text if get_language() == "en" else text.replace(".", ",")

@@ -1,7 +1,7 @@
 """Roles and what they may do (design.md, "Users and what they may do").
 
 Roles are Django groups created by migration 0004: "editor", "approver", "leader", "admin". An editor writes
-only the editions (and, when the assignment names one, the province) assigned to them (EditorAssignment).
+only the editions (and, when the assignment names one, the unit) assigned to them (EditorAssignment).
 Superusers and the "admin" group may do everything. These functions are the only place views and services ask.
 """
 
@@ -48,8 +48,8 @@ def can_publish(user: UserLike) -> bool:
     return is_admin(user) or APPROVER in _groups(user)
 
 
-def can_edit(user: UserLike, edition: Edition, province: int | None = None) -> bool:
-    """May `user` write scores in `edition` (for one province id when given, else for at least one)?
+def can_edit(user: UserLike, edition: Edition, unit: int | None = None) -> bool:
+    """May `user` write scores in `edition` (for one unit id when given, else for at least one)?
 
     Says nothing about the edition's status: a published edition is refused by the services with a message.
     """
@@ -60,13 +60,13 @@ def can_edit(user: UserLike, edition: Edition, province: int | None = None) -> b
     if EDITOR not in _groups(user):
         return False
     assignments = EditorAssignment.objects.filter(user_id=user.pk, edition_id=edition.pk)
-    if province is not None:
-        assignments = assignments.filter(Q(province__isnull=True) | Q(province_id=province))
+    if unit is not None:
+        assignments = assignments.filter(Q(unit__isnull=True) | Q(unit_id=unit))
     return assignments.exists()
 
 
-def editable_provinces(user: UserLike, edition: Edition) -> set[int] | None:
-    """The province ids `user` may write in `edition`: None means all of them, an empty set none."""
+def editable_units(user: UserLike, edition: Edition) -> set[int] | None:
+    """The unit ids `user` may write in `edition`: None means all of them, an empty set none."""
     if not user.is_authenticated or not getattr(user, "is_active", False):
         return set()
     if is_admin(user):
@@ -75,7 +75,7 @@ def editable_provinces(user: UserLike, edition: Edition) -> set[int] | None:
         return set()
     scopes = list(
         EditorAssignment.objects.filter(user_id=user.pk, edition_id=edition.pk).values_list(
-            "province_id", flat=True
+            "unit_id", flat=True
         )
     )
     if any(scope is None for scope in scopes):

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from parindex.register.models import Assessment, Domain, Edition, Province
-from parindex.entry.services import domains_of
+from parindex.register.models import Criterion, Edition
+from parindex.register.selectors import assessments_with_scores, domains_of, units_of
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -30,7 +30,7 @@ def _points_text(value: Decimal) -> str:
     return f"{value:f}".replace(",", ".")
 
 
-def headers(edition: Edition, domains: dict[int, Domain] | None = None) -> list[str]:
+def headers(edition: Edition, domains: dict[int, Criterion] | None = None) -> list[str]:
     """The header row of the template and the exports of `edition`."""
     domains = domains_of(edition) if domains is None else domains
     out = [_("Tỉnh, thành phố"), _("Năm")]
@@ -51,20 +51,15 @@ def edition_rows(edition: Edition, *, empty: bool = False) -> list[list[Any]]:
     domains = domains_of(edition)
     numbers = sorted(domains)
     if empty:
-        units = Province.objects.valid_in_year(edition.year).order_by("code", "name")
+        units = units_of(edition).order_by("code", "name")
         return [[p.name, edition.year, *([None] * len(numbers)), None, None] for p in units]
     rows = []
-    assessments = (
-        Assessment.objects.filter(edition=edition)
-        .select_related("province")
-        .prefetch_related("scores__domain")
-        .order_by("province__code", "province__name")
-    )
-    for a in assessments:
-        points = {s.domain.number: s.points for s in a.scores.all()}
+    for a in assessments_with_scores(edition).order_by("unit__code", "unit__name"):
+        # Domains entered as a whole (the PAR INDEX); a domain scored by criteria has no single cell here.
+        points = {s.criterion.number: s.points for s in a.scores.all() if s.criterion.level == 1}
         rows.append(
             [
-                a.province.name,
+                a.unit.name,
                 edition.year,
                 *(points.get(n) for n in numbers),
                 a.published_index,
@@ -120,7 +115,7 @@ def to_xlsx(edition: Edition, *, empty: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def _guide(sheet: Any, edition: Edition, domains: dict[int, Domain]) -> None:
+def _guide(sheet: Any, edition: Edition, domains: dict[int, Criterion]) -> None:
     lines: list[Sequence[Any]] = [
         [str(edition)],
         *(

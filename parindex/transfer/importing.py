@@ -31,27 +31,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parindex.register import permissions
-from parindex.register.models import (
-    Assessment,
-    Domain,
-    Edition,
-    ImportJob,
-    ImportJobStage,
-    ImportJobStatus,
-    Province,
-)
-from parindex.register.names import ProvinceMatcher, UnknownProvince, name_key
-from parindex.register.numbers import NumberError, parse_decimal, parse_rank
 from parindex.entry.services import (
     EntryError,
     RowInput,
     SaveReport,
     StaleEditError,
-    domains_of,
     scores_check,
     scores_save,
 )
+from parindex.register import permissions
+from parindex.register.models import (
+    Criterion,
+    Edition,
+    ImportJob,
+    ImportJobStage,
+    ImportJobStatus,
+    Unit,
+)
+from parindex.register.names import UnitMatcher, UnknownUnit, name_key
+from parindex.register.numbers import NumberError, parse_decimal, parse_rank
+from parindex.register.selectors import assessments_with_scores, entry_criteria
 from parindex.transfer.spreadsheets import (
     RawRow,
     SpreadsheetError,
@@ -97,8 +96,8 @@ class PreviewCell:
 class PreviewRow:
     line: int
     name: str  # as written in the file
-    province_id: int | None = None
-    province_name: str = ""
+    unit_id: int | None = None
+    unit_name: str = ""
     status: str = "unchanged"  # "new", "changed", "unchanged", "blank" (skipped), "error"
     cells: list[PreviewCell] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -148,7 +147,7 @@ class ImportPreview:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImportPreview:
         rows = [
-            PreviewRow(**{**r, "cells": [PreviewCell(**c) for c in r.get("cells", [])]})
+            PreviewRow(**{**_renamed(r), "cells": [PreviewCell(**c) for c in r.get("cells", [])]})
             for r in data.get("rows", [])
         ]
         return cls(
@@ -162,6 +161,12 @@ class ImportPreview:
             errors=list(data.get("errors", [])),
             warnings=list(data.get("warnings", [])),
         )
+
+
+def _renamed(row: dict[str, Any]) -> dict[str, Any]:
+    """A preview row stored before units replaced provinces ("province_id" → "unit_id")."""
+    renames = {"province_id": "unit_id", "province_name": "unit_name"}
+    return {renames.get(key, key): value for key, value in row.items()}
 
 
 @dataclass
@@ -183,25 +188,25 @@ def fmt(value: Decimal | int | None) -> str:
 class _Stored:
     index: Decimal | None
     rank: int | None
-    points: dict[int, Decimal]
+    points: dict[str, Decimal | None]  # by criterion code
     version: int
 
 
 def _stored(edition: Edition) -> dict[int, _Stored]:
-    """What the edition holds now, by province id (two queries)."""
+    """What the edition holds now, by unit id (three queries)."""
     out: dict[int, _Stored] = {}
-    for a in Assessment.objects.filter(edition=edition).prefetch_related("scores__domain"):
-        out[a.province_id] = _Stored(
+    for a in assessments_with_scores(edition):
+        out[a.unit_id] = _Stored(
             a.published_index,
             a.published_rank,
-            {s.domain.number: s.points for s in a.scores.all()},
+            {s.criterion.code: s.points for s in a.scores.all()},
             a.version,
         )
     return out
 
 
-def match_unit(matcher: ProvinceMatcher, name: str) -> Province:
-    """The unit a name stands for in the matcher's year; raises UnknownProvince with the reason.
+def match_unit(matcher: UnitMatcher, name: str) -> Unit:
+    """The unit a name stands for in the matcher's year; raises UnknownUnit with the reason.
 
     Besides names and aliases, accepts the label the site gives a unit of the 2025 reorganisation, "Tây Ninh
     (từ 01/07/2025)": it must then be that unit, and it is refused in a year before it existed.
@@ -212,14 +217,14 @@ def match_unit(matcher: ProvinceMatcher, name: str) -> Province:
     try:
         valid_from = date(int(suffix["y"]), int(suffix["m"]), int(suffix["d"]))
     except ValueError as error:
-        raise UnknownProvince(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name}) from error
+        raise UnknownUnit(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name}) from error
     base = suffix["name"]
-    province = matcher.match(base)
-    if province.valid_from == valid_from:
-        return province
+    unit = matcher.match(base)
+    if unit.valid_from == valid_from:
+        return unit
     for other in matcher.other_years.get(name_key(base), []):
         if other.valid_from == valid_from:
-            raise UnknownProvince(
+            raise UnknownUnit(
                 _("“%(name)s” không phải là đơn vị hành chính cấp tỉnh trong năm %(year)s (%(period)s).")
                 % {
                     "name": name,
@@ -227,7 +232,7 @@ def match_unit(matcher: ProvinceMatcher, name: str) -> Province:
                     "period": _("tồn tại từ %(date)s") % {"date": valid_from.strftime("%d/%m/%Y")},
                 }
             )
-    raise UnknownProvince(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name})
+    raise UnknownUnit(_("Không tìm thấy tỉnh, thành phố “%(name)s”.") % {"name": name})
 
 
 def _column_label(field_name: str) -> str:
@@ -260,28 +265,29 @@ def analyse(
         table.encoding,
         table.sheet_name,
     )
-    domains = domains_of(edition)
+    criteria = entry_criteria(edition)
     fields = [f"d{n}" for n in table.domain_numbers]
     fields += ["published_index"] if table.has_index else []
     fields += ["published_rank"] if table.has_rank else []
     preview.columns = [(f, _column_label(f)) for f in fields]
 
-    _file_checks(edition, table, domains, preview)
+    _file_checks(edition, table, criteria, preview)
     if preview.errors:
         return analysis
 
-    provinces = list(Province.objects.all())
-    matcher = ProvinceMatcher.for_year(edition.year, provinces)
-    unit_count = sum(1 for p in provinces if p.is_valid_in(edition.year))
+    # The units the edition's index measures, every year (to say "not a unit in that year" of an old name).
+    units = list(Unit.objects.measured_by(edition.index))
+    matcher = UnitMatcher.for_year(edition.year, units)
+    unit_count = sum(1 for p in units if p.is_valid_in(edition.year))
     stored = _stored(edition)
-    allowed = permissions.editable_provinces(user, edition)
+    allowed = permissions.editable_units(user, edition)
     file_year = _file_year(edition, table, preview)
 
     rows: list[PreviewRow] = []
     parsed: list[tuple[PreviewRow, RawRow, dict[str, Any]]] = []
     total = len(table.rows)
     for position, raw in enumerate(table.rows, start=1):
-        row = PreviewRow(line=raw.line, name=raw.province)
+        row = PreviewRow(line=raw.line, name=raw.unit)
         cell_errors: dict[str, str] = {}
         for field_name, message in raw.problems:
             cell_errors.setdefault(field_name, message)
@@ -291,17 +297,15 @@ def analyse(
             row.status = "blank"  # a name and nothing else: skipped, even when the name is not a unit
             cell_errors.pop("year", None)
         try:
-            province = match_unit(matcher, raw.province)
-        except UnknownProvince as error:
+            unit = match_unit(matcher, raw.unit)
+        except UnknownUnit as error:
             if not blank:
                 row.errors.append(str(error))
         else:
-            row.province_id, row.province_name = province.pk, province.name
-            if allowed is not None and province.pk not in allowed:
-                row.errors.append(
-                    _("Bạn không được phân công nhập liệu cho %(name)s.") % {"name": province.name}
-                )
-        row.errors.extend(m for f, m in cell_errors.items() if f in ("province", "year"))
+            row.unit_id, row.unit_name = unit.pk, unit.name
+            if allowed is not None and unit.pk not in allowed:
+                row.errors.append(_("Bạn không được phân công nhập liệu cho %(name)s.") % {"name": unit.name})
+        row.errors.extend(m for f, m in cell_errors.items() if f in ("unit", "year"))
         rows.append(row)
         parsed.append((row, raw, {"values": values, "cell_errors": cell_errors}))
         if on_progress and position % PROGRESS_EVERY == 0:
@@ -314,7 +318,7 @@ def analyse(
         cell_errors = info["cell_errors"]
         for cell in row.cells:
             cell.error = cell_errors.get(cell.field, "")
-        row.errors.extend(m for f, m in cell_errors.items() if f not in ("province", "year"))
+        row.errors.extend(m for f, m in cell_errors.items() if f not in ("unit", "year"))
         if row.errors:
             row.status = "error"
             analysis.inputs.pop(row.line, None)
@@ -326,7 +330,10 @@ def analyse(
     return analysis
 
 
-def _file_checks(edition: Edition, table: Table, domains: dict[int, Domain], preview: ImportPreview) -> None:
+def _file_checks(
+    edition: Edition, table: Table, criteria: dict[str, Criterion], preview: ImportPreview
+) -> None:
+    domains = {int(code): criterion for code, criterion in criteria.items() if "." not in code}
     for where, year in table.stated_years:
         if year != edition.year:
             preview.errors.append(
@@ -343,6 +350,16 @@ def _file_checks(edition: Edition, table: Table, domains: dict[int, Domain], pre
         )
     elif filled_domains:
         unknown = [n for n in filled_domains if n not in domains]
+        split = [n for n in unknown if any(code.split(".")[0] == str(n) for code in criteria)]
+        unknown = [n for n in unknown if n not in split]
+        if split:
+            preview.errors.append(
+                _(
+                    "Bộ tiêu chí %(code)s chấm lĩnh vực %(numbers)s theo từng tiêu chí: nhập điểm từng tiêu chí "
+                    "trên bảng nhập liệu, không nhập tổng lĩnh vực."
+                )
+                % {"code": edition.methodology, "numbers": ", ".join(str(n) for n in split)}
+            )
         if unknown:
             preview.errors.append(
                 _("Bộ tiêu chí %(code)s không có lĩnh vực %(numbers)s.")
@@ -438,15 +455,15 @@ def _parse_row(
 def _mark_duplicates(rows: list[PreviewRow]) -> None:
     lines: dict[int, list[PreviewRow]] = defaultdict(list)
     for row in rows:
-        if row.province_id is not None:
-            lines[row.province_id].append(row)
+        if row.unit_id is not None:
+            lines[row.unit_id].append(row)
     for same in lines.values():
         if len(same) > 1:
             where = ", ".join(str(r.line) for r in same)
             for row in same:
                 row.errors.append(
                     _("%(name)s xuất hiện nhiều lần trong tệp (dòng %(lines)s).")
-                    % {"name": row.province_name, "lines": where}
+                    % {"name": row.unit_name, "lines": where}
                 )
 
 
@@ -460,7 +477,7 @@ def _diff_and_inputs(
     check: list[tuple[PreviewRow, RowInput]] = []
     for row, _raw, info in parsed:
         values: dict[str, Any] = info["values"]
-        current = stored.get(row.province_id) if row.province_id is not None else None
+        current = stored.get(row.unit_id) if row.unit_id is not None else None
         row.version = current.version if current else 0
         old_points = current.points if current else {}
         old_index = current.index if current else None
@@ -468,7 +485,7 @@ def _diff_and_inputs(
         any_change = False
         for number in table.domain_numbers:
             name = f"d{number}"
-            old = old_points.get(number)
+            old = old_points.get(str(number))
             new = values.get(name, old)
             changed = name in values and (old is None or new != old)
             any_change |= changed
@@ -486,11 +503,11 @@ def _diff_and_inputs(
         if row.status == "blank":
             continue
         row.status = "new" if current is None else ("changed" if any_change else "unchanged")
-        if row.province_id is None or row.errors or (not any_change and current is not None):
+        if row.unit_id is None or row.errors or (not any_change and current is not None):
             continue
-        points = {int(k[1:]): v for k, v in values.items() if k.startswith("d")}
+        points = {k[1:]: v for k, v in values.items() if k.startswith("d")}
         row_input = RowInput(
-            province_id=row.province_id,
+            unit_id=row.unit_id,
             published_index=index,
             published_rank=rank,
             points=points,
@@ -516,10 +533,10 @@ def _service_check(
     except PermissionDenied as error:
         preview.errors.append(str(error))
         return
-    by_province = {row.province_id: row for row, _input in check_rows}
+    by_unit = {row.unit_id: row for row, _input in check_rows}
     cell_errors_of = {row.line: info["cell_errors"] for row, _raw, info in parsed}
     for problem in errors:
-        row = by_province.get(problem.province_id) if problem.province_id is not None else None
+        row = by_unit.get(problem.unit_id) if problem.unit_id is not None else None
         if row is None:
             if problem.message not in preview.errors:
                 preview.errors.append(problem.message)
@@ -660,14 +677,14 @@ def _run_import(job: ImportJob) -> None:
         _finish(job, ImportJobStatus.FAILED, [_("Tệp có lỗi, chưa lưu gì:"), *_messages_of(preview)], preview)
         return
     # The versions the user saw in the preview: someone saving in between makes the service refuse.
-    seen = {r["province_id"]: r["version"] for r in job.preview.get("rows", []) if r.get("province_id")}
+    seen = {r["unit_id"]: r["version"] for r in job.preview.get("rows", []) if r.get("unit_id")}
     rows = [
         RowInput(
-            province_id=r.province_id,
+            unit_id=r.unit_id,
             published_index=r.published_index,
             published_rank=r.published_rank,
             points=r.points,
-            expected_version=seen.get(r.province_id, r.expected_version),
+            expected_version=seen.get(r.unit_id, r.expected_version),
         )
         for r in analysis.inputs.values()
     ]

@@ -42,7 +42,7 @@ _YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _YEAR_IN_TITLE = re.compile(r"(?:par ?index|chi so|cchc|nam|year)\D{0,30}?(?<!\d)(20\d{2})(?!\d)")
 _DOMAIN_HEADER = re.compile(r"^(?:linhvuc|lv|domain|d)0?(\d{1,2})(?!\d)")
 
-PROVINCE = "province"
+UNIT = "unit"
 YEAR = "year"
 INDEX = "index"
 RANK = "rank"
@@ -65,8 +65,15 @@ HEADER_NAMES: dict[str, str] = {
             "provincecity",
             "provinceorcity",
             "unit",
+            "units",
+            "songanh",
+            "tenso",
+            "xa",
+            "tenxa",
+            "department",
+            "commune",
         ),
-        PROVINCE,
+        UNIT,
     ),
     **dict.fromkeys(("nam", "namdanhgia", "year"), YEAR),
     **dict.fromkeys(
@@ -98,7 +105,7 @@ def fold(text: str) -> str:
 
 
 def header_role(text: str) -> str | int | None:
-    """The role of a header cell: PROVINCE, YEAR, INDEX, RANK, a domain number (int), or None."""
+    """The role of a header cell: UNIT, YEAR, INDEX, RANK, a domain number (int), or None."""
     key = fold(text)
     if key in HEADER_NAMES:
         return HEADER_NAMES[key]
@@ -117,7 +124,7 @@ class RawRow:
     """One data row as written: cell values untouched (str, int, float, None, ...)."""
 
     line: int  # the row number as the spreadsheet program shows it (1-based)
-    province: str
+    unit: str
     year: Any = None
     index: Any = None
     rank: Any = None
@@ -368,7 +375,7 @@ def _header_columns(cells: Sequence[tuple[Any, str | None]]) -> tuple[dict[str |
             duplicates.append(text)
         else:
             columns[role] = position
-    if duplicates and PROVINCE in columns:
+    if duplicates and UNIT in columns:
         raise SpreadsheetError(
             _("Dòng tiêu đề có cột trùng nhau: %(names)s. Mỗi cột chỉ được xuất hiện một lần.")
             % {"names": ", ".join(f"“{d}”" for d in duplicates)}
@@ -377,7 +384,7 @@ def _header_columns(cells: Sequence[tuple[Any, str | None]]) -> tuple[dict[str |
 
 
 def _is_header(columns: dict[str | int, int]) -> bool:
-    return PROVINCE in columns and any(role != PROVINCE and role != YEAR for role in columns)
+    return UNIT in columns and any(role != UNIT and role != YEAR for role in columns)
 
 
 def _build_table(
@@ -487,18 +494,18 @@ def _raw_row(
             return None
         return value
 
-    province = cell(PROVINCE)
+    unit = cell(UNIT)
     year, index, rank = cell(YEAR), cell(INDEX), cell(RANK)
     points = {number: cell(number) for number in domain_numbers}
     if (
         not problems
-        and not _has_value(province)
+        and not _has_value(unit)
         and not any(_has_value(v) for v in (year, index, rank, *points.values()))
     ):
         return None  # an empty line
     return RawRow(
         line=line,
-        province=_cell_text(province),
+        unit=_cell_text(unit),
         year=year,
         index=index,
         rank=rank,

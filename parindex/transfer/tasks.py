@@ -16,9 +16,9 @@ from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from parindex.register.models import ImportJob
 from parindex.transfer import importing
 from parindex.transfer.importing import import_job_run
-from parindex.register.models import ImportJob
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parindex.register import permissions
-from parindex.transfer import exporting, importing
 from parindex.register.models import Edition, EditionKind, ImportJob, ImportJobStage, ImportJobStatus
+from parindex.transfer import exporting, importing
 from parindex.transfer.spreadsheets import SpreadsheetError
 from parindex.transfer.tasks import enqueue_import
 

@@ -33,15 +33,15 @@ def test_second_visit_reads_the_ranking_from_the_cache(client):
 def test_a_recompute_shows_the_new_values_at_once(client, django_capture_on_commit_callbacks):
     edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
     client.get(PAGE)  # cached
-    top = YearResult.objects.filter(edition=edition).order_by("rank").select_related("province").first()
-    DomainScore.objects.filter(assessment__edition=edition, assessment__province=top.province).update(
+    top = YearResult.objects.filter(edition=edition).order_by("rank").select_related("unit").first()
+    DomainScore.objects.filter(assessment__edition=edition, assessment__unit=top.unit).update(
         points=Decimal(0)
     )
     with django_capture_on_commit_callbacks(execute=True):
         results_recompute(edition=edition, cascade=False)
     reads, page = _reads_results(client)
     assert reads
-    assert YearResult.objects.get(edition=edition, province=top.province).index == Decimal("0.00")
+    assert YearResult.objects.get(edition=edition, unit=top.unit).index == Decimal("0.00")
     assert '<td class="num">0,00</td>' in page
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from parindex.register.models import Edition, EditionKind, EditionStatus, Province
+from parindex.register.models import Edition, EditionKind, EditionStatus, Unit
 from scoring.models import ChangeBasis, YearResult
 
 pytestmark = pytest.mark.django_db
@@ -83,10 +83,10 @@ def test_empty_register_shows_the_empty_state(client):
 )
 def test_drafts_and_self_assessments_are_never_shown_to_the_public(client, year, kind, status):
     hidden = Edition.objects.create(year=year, kind=kind, status=status)
-    province = Province.objects.valid_in_year(year).get(slug="gia-lai-2025")
+    unit = Unit.objects.valid_in_year(year).get(slug="gia-lai-2025")
     YearResult.objects.create(
         edition=hidden,
-        province=province,
+        unit=unit,
         index=Decimal("12.34"),
         index_source="published",
         rank=1,

@@ -1,4 +1,4 @@
-"""What people do: an editor enters a province's scores in the year grid, meets a validation error, corrects it
+"""What people do: an editor enters a unit's scores in the year grid, meets a validation error, corrects it
 and saves; an approver publishes; the public ranking shows the new values."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from parindex.register.models import (
     EditionStatus,
     MaxPointsStatus,
     Methodology,
-    Province,
+    Unit,
 )
 from parindex.entry.services import editor_assign
 
@@ -29,7 +29,7 @@ MAXIMA = ("10", "10", "14.5", "11", "16", "7", "16", "15.5")
 POINTS = ("8,5", "8", "11,6", "8,8", "12,8", "5,6", "12,8", "12,4")
 
 
-def _setup() -> tuple[Edition, Province]:
+def _setup() -> tuple[Edition, Unit]:
     par_data_load(with_demo=False)  # idempotent; a transactional test may start from a flushed database
     methodology = Methodology.objects.get(code="QĐ 876/QĐ-BNV")
     for number, maximum in enumerate(MAXIMA, start=1):
@@ -43,8 +43,8 @@ def _setup() -> tuple[Edition, Province]:
     editor_assign(user=editor, edition=edition)
     approver = User.objects.create_user("phe-duyet", password=PASSWORD)
     approver.groups.add(Group.objects.get_or_create(name="approver")[0])
-    province = Province.objects.valid_in_year(2025).get(name="Hà Nội")
-    return edition, province
+    unit = Unit.objects.valid_in_year(2025).get(name="Hà Nội")
+    return edition, unit
 
 
 def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -58,8 +58,8 @@ def _log_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_editor_enters_scores_approver_publishes_public_sees_them(new_page, tasks_inline):  # type: ignore[no-untyped-def]
-    edition, province = _setup()
-    pid = province.pk
+    edition, unit = _setup()
+    pid = unit.pk
 
     # The editor logs in and opens the grid of the 2025 official edition.
     editor = new_page()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 
-from parindex.register.models import Domain, Edition, EditionKind, EditionStatus, Methodology, Province
+from parindex.register.models import Domain, Edition, EditionKind, EditionStatus, Methodology, Unit
 from parindex.entry.services import editor_assign
 
 PASSWORD = "mat-khau-thu-nghiem-2025"
@@ -55,8 +55,8 @@ def draft_edition(year: int = YEAR, kind: str = EditionKind.SELF) -> Edition:
     )
 
 
-def units(year: int = YEAR) -> list[Province]:
-    return list(Province.objects.valid_in_year(year).order_by("code"))
+def units(year: int = YEAR) -> list[Unit]:
+    return list(Unit.objects.valid_in_year(year).order_by("code"))
 
 
 def full_points() -> dict[int, Decimal]:
@@ -64,5 +64,5 @@ def full_points() -> dict[int, Decimal]:
     return {n: (m * Decimal("0.8")).quantize(Decimal("0.01")) for n, m in enumerate(MAXIMA, start=1)}
 
 
-def assign(user: User, edition: Edition, province: Province | None = None) -> None:
-    editor_assign(user=user, edition=edition, province=province)
+def assign(user: User, edition: Edition, unit: Unit | None = None) -> None:
+    editor_assign(user=user, edition=edition, unit=unit)

@@ -36,7 +36,7 @@ def test_the_register_is_in_the_admin():
     labels = set(IDS)
     for name in (
         "Region",
-        "Province",
+        "Unit",
         "Succession",
         "Methodology",
         "Domain",
@@ -72,9 +72,9 @@ def test_add_page_opens_in_vietnamese_where_adding_is_allowed(superuser_client, 
 
 
 def test_register_models_have_vietnamese_names():
-    from parindex.register.models import Assessment, Edition, Province
+    from parindex.register.models import Assessment, Edition, Unit
 
-    assert [str(m._meta.verbose_name_plural) for m in (Province, Edition, Assessment)] == [
+    assert [str(m._meta.verbose_name_plural) for m in (Unit, Edition, Assessment)] == [
         "tỉnh, thành phố",
         "kỳ đánh giá",
         "kết quả đánh giá",
@@ -82,10 +82,10 @@ def test_register_models_have_vietnamese_names():
 
 
 def test_province_change_page_lists_its_predecessors(superuser_client):
-    from parindex.register.models import Province
+    from parindex.register.models import Unit
 
-    province = Province.objects.get(slug="can-tho-2025")
-    response = superuser_client.get(reverse("admin:parindex_province_change", args=[province.pk]))
+    unit = Unit.objects.get(slug="can-tho-2025")
+    response = superuser_client.get(reverse("admin:parindex_unit_change", args=[unit.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "đơn vị tiền thân" in html.lower()

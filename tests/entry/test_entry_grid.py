@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from parindex.register.models import Assessment, DomainScore, EditionStatus, Province
+from parindex.register.models import Assessment, DomainScore, EditionStatus, Unit
 from parindex.entry.services import EntryError, RowInput, StaleEditError, scores_save
 from tests.entry.entry_helpers import (
     MAXIMA,
@@ -38,12 +38,12 @@ def _snapshot(edition):
     """Everything the entry could have written for the edition: assessments with versions, and scores."""
     assessments = sorted(
         Assessment.objects.filter(edition=edition).values_list(
-            "province_id", "version", "published_index", "published_rank"
+            "unit_id", "version", "published_index", "published_rank"
         )
     )
     scores = sorted(
         DomainScore.objects.filter(assessment__edition=edition).values_list(
-            "assessment__province_id", "domain__number", "points"
+            "assessment__unit_id", "domain__number", "points"
         )
     )
     history = (
@@ -53,10 +53,10 @@ def _snapshot(edition):
     return assessments, scores, history
 
 
-def _grid_data(province, values: dict[str, str], version: str = "0", mode: str = "diem") -> dict[str, str]:
-    data = {f"p-{province.pk}-version": version, "don_vi": mode}
+def _grid_data(unit, values: dict[str, str], version: str = "0", mode: str = "diem") -> dict[str, str]:
+    data = {f"p-{unit.pk}-version": version, "don_vi": mode}
     for key, value in values.items():
-        data[f"p-{province.pk}-{key}"] = value
+        data[f"p-{unit.pk}-{key}"] = value
     return data
 
 
@@ -71,14 +71,14 @@ def _full_row_text(**overrides: str) -> dict[str, str]:
 
 
 def test_scores_save_creates_a_full_row_and_records_the_editor(edition, editor):
-    province = units()[0]
+    unit = units()[0]
     report = scores_save(
         edition=edition,
-        rows=[RowInput(province.pk, None, None, full_points(), expected_version=0)],
+        rows=[RowInput(unit.pk, None, None, full_points(), expected_version=0)],
         user=editor,
     )
     assert (report.created, report.updated, report.scores_changed) == (1, 0, 8)
-    assessment = Assessment.objects.get(edition=edition, province=province)
+    assessment = Assessment.objects.get(edition=edition, unit=unit)
     assert assessment.version == 1
     assert {s.domain.number: s.points for s in assessment.scores.all()} == full_points()
     assert assessment.history.latest().history_user == editor
@@ -109,18 +109,18 @@ def test_scores_save_refuses_bad_input_and_writes_nothing(
     before = _snapshot(edition)
     with pytest.raises(EntryError) as caught:
         scores_save(edition=edition, rows=[good, bad], user=editor)
-    assert [(e.province_id, e.field) for e in caught.value.errors] == [(second.pk, field)]
+    assert [(e.unit_id, e.field) for e in caught.value.errors] == [(second.pk, field)]
     assert message in caught.value.errors[0].message
     assert _snapshot(edition) == before  # the valid row was not stored either
 
 
 def test_scores_save_refuses_a_unit_that_did_not_exist_that_year(edition, editor):
-    old_unit = Province.objects.filter(valid_until__isnull=False).order_by("code").first()
+    old_unit = Unit.objects.filter(valid_until__isnull=False).order_by("code").first()
     before = _snapshot(edition)
     with pytest.raises(EntryError) as caught:
         scores_save(edition=edition, rows=[RowInput(old_unit.pk, None, None, full_points())], user=editor)
     error = caught.value.errors[0]
-    assert (error.province_id, error.field) == (old_unit.pk, "row")
+    assert (error.unit_id, error.field) == (old_unit.pk, "row")
     assert old_unit.name in error.message and str(YEAR) in error.message
     assert _snapshot(edition) == before
 
@@ -137,13 +137,13 @@ def test_scores_save_refuses_a_domain_without_a_known_maximum(edition, editor):
 
 
 def test_scores_save_converts_percent_of_the_domain_maximum_half_up(edition, editor):
-    province = units()[0]
+    unit = units()[0]
     percents = {n: Decimal("50") for n in range(1, 9)} | {3: Decimal("33.33")}  # 33.33% of 14.5 = 4.832850
     scores_save(
-        edition=edition, rows=[RowInput(province.pk, None, None, percents)], user=editor, mode="percent"
+        edition=edition, rows=[RowInput(unit.pk, None, None, percents)], user=editor, mode="percent"
     )
     stored = dict(
-        DomainScore.objects.filter(assessment__province=province, assessment__edition=edition).values_list(
+        DomainScore.objects.filter(assessment__unit=unit, assessment__edition=edition).values_list(
             "domain__number", "points"
         )
     )
@@ -152,9 +152,9 @@ def test_scores_save_converts_percent_of_the_domain_maximum_half_up(edition, edi
 
 
 def test_scores_save_accepts_a_row_with_only_published_index_and_rank(edition, editor):
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, Decimal("87.33"), 12, {})], user=editor)
-    assessment = Assessment.objects.get(edition=edition, province=province)
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, Decimal("87.33"), 12, {})], user=editor)
+    assessment = Assessment.objects.get(edition=edition, unit=unit)
     assert (assessment.published_index, assessment.published_rank, assessment.scores.count()) == (
         Decimal("87.33"),
         12,
@@ -163,16 +163,16 @@ def test_scores_save_accepts_a_row_with_only_published_index_and_rank(edition, e
 
 
 def test_scores_save_accepts_a_row_known_only_by_its_published_rank(edition, editor):
-    """Press releases often give a province's rank and nothing more (see the published totals fixture)."""
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, 17, {})], user=editor)
-    assessment = Assessment.objects.get(edition=edition, province=province)
+    """Press releases often give a unit's rank and nothing more (see the published totals fixture)."""
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, 17, {})], user=editor)
+    assessment = Assessment.objects.get(edition=edition, unit=unit)
     assert (assessment.published_index, assessment.published_rank, assessment.scores.count()) == (None, 17, 0)
 
 
 def test_resaving_the_same_values_writes_nothing_and_adds_no_history(edition, editor):
-    province = units()[0]
-    row = RowInput(province.pk, Decimal("80"), 3, full_points())
+    unit = units()[0]
+    row = RowInput(unit.pk, Decimal("80"), 3, full_points())
     scores_save(edition=edition, rows=[row], user=editor)
     before = _snapshot(edition)
     report = scores_save(edition=edition, rows=[row], user=editor)
@@ -181,55 +181,55 @@ def test_resaving_the_same_values_writes_nothing_and_adds_no_history(edition, ed
 
 
 def test_resaving_the_percentages_shown_keeps_the_stored_points(edition, editor):
-    province = units()[0]
+    unit = units()[0]
     points = full_points() | {3: Decimal("8.33")}
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, None, points)], user=editor)
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, points)], user=editor)
     before = _snapshot(edition)
     from parindex.entry.services import percent_of_max
 
     shown = {n: percent_of_max(p, MAXIMA[n - 1]) for n, p in points.items()}
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, None, shown)], user=editor, mode="percent")
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, shown)], user=editor, mode="percent")
     assert _snapshot(edition) == before
 
 
 def test_an_empty_row_removes_the_assessment(edition, editor):
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, None, full_points())], user=editor)
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, full_points())], user=editor)
     report = scores_save(
-        edition=edition, rows=[RowInput(province.pk, None, None, dict.fromkeys(range(1, 9)))], user=editor
+        edition=edition, rows=[RowInput(unit.pk, None, None, dict.fromkeys(range(1, 9)))], user=editor
     )
     assert report.updated == 1
-    assert not Assessment.objects.filter(edition=edition, province=province).exists()
+    assert not Assessment.objects.filter(edition=edition, unit=unit).exists()
 
 
 def test_stale_version_raises_and_writes_nothing(edition, editor):
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, None, full_points())], user=editor)
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, full_points())], user=editor)
     changed = full_points() | {1: Decimal("1")}
     scores_save(
-        edition=edition, rows=[RowInput(province.pk, None, None, changed, expected_version=1)], user=editor
+        edition=edition, rows=[RowInput(unit.pk, None, None, changed, expected_version=1)], user=editor
     )
     before = _snapshot(edition)
     with pytest.raises(StaleEditError) as caught:
         scores_save(
             edition=edition,
-            rows=[RowInput(province.pk, None, None, full_points() | {1: Decimal("2")}, expected_version=1)],
+            rows=[RowInput(unit.pk, None, None, full_points() | {1: Decimal("2")}, expected_version=1)],
             user=editor,
         )
-    assert caught.value.changed == [province.pk]
+    assert caught.value.changed == [unit.pk]
     assert _snapshot(edition) == before
 
 
 def test_a_unit_created_meanwhile_is_stale_for_an_editor_who_saw_it_empty(edition, editor):
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, Decimal("70"), None, {})], user=editor)
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, Decimal("70"), None, {})], user=editor)
     with pytest.raises(StaleEditError):
         scores_save(
             edition=edition,
-            rows=[RowInput(province.pk, Decimal("75"), None, {}, expected_version=0)],
+            rows=[RowInput(unit.pk, Decimal("75"), None, {}, expected_version=0)],
             user=editor,
         )
-    assert Assessment.objects.get(edition=edition, province=province).published_index == Decimal("70")
+    assert Assessment.objects.get(edition=edition, unit=unit).published_index == Decimal("70")
 
 
 def test_published_edition_refuses_saves(edition, editor):
@@ -315,11 +315,11 @@ def content_count(response, text: str) -> int:
 
 
 def test_grid_accepts_a_decimal_comma(edition, client):
-    province = units()[0]
-    response = client.post(_grid_url(edition), _grid_data(province, _full_row_text(d1="8,75", d2="9.5")))
+    unit = units()[0]
+    response = client.post(_grid_url(edition), _grid_data(unit, _full_row_text(d1="8,75", d2="9.5")))
     assert response.status_code == 302
     stored = dict(
-        DomainScore.objects.filter(assessment__edition=edition, assessment__province=province).values_list(
+        DomainScore.objects.filter(assessment__edition=edition, assessment__unit=unit).values_list(
             "domain__number", "points"
         )
     )
@@ -329,28 +329,28 @@ def test_grid_accepts_a_decimal_comma(edition, client):
 
 
 def test_grid_in_percent_mode_stores_points_and_shows_percent(edition, client):
-    province = units()[0]
+    unit = units()[0]
     data = _grid_data(
-        province, {f"d{n}": "80" for n in range(1, 9)} | {"index": "", "rank": ""}, mode="phan_tram"
+        unit, {f"d{n}": "80" for n in range(1, 9)} | {"index": "", "rank": ""}, mode="phan_tram"
     )
-    data[f"p-{province.pk}-d3"] = "50"
+    data[f"p-{unit.pk}-d3"] = "50"
     response = client.post(_grid_url(edition), data)
     assert response.status_code == 302
     assert "don_vi=phan_tram" in response["Location"]
     assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__province=province, domain__number=3
+        assessment__edition=edition, assessment__unit=unit, domain__number=3
     ).points == Decimal("7.25")
     percent_page = client.get(_grid_url(edition), {"don_vi": "phan_tram"}).content.decode()
-    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="50,00"' in percent_page
+    assert f'name="p-{unit.pk}-d3" id="p-{unit.pk}-d3" value="50,00"' in percent_page
     points_page = client.get(_grid_url(edition)).content.decode()
-    assert f'name="p-{province.pk}-d3" id="p-{province.pk}-d3" value="7,25"' in points_page
+    assert f'name="p-{unit.pk}-d3" id="p-{unit.pk}-d3" value="7,25"' in points_page
 
 
 def test_grid_accepts_a_row_with_only_published_index_and_rank(edition, client):
-    province = units()[0]
-    data = _grid_data(province, {f"d{n}": "" for n in range(1, 9)} | {"index": "87,33", "rank": "5"})
+    unit = units()[0]
+    data = _grid_data(unit, {f"d{n}": "" for n in range(1, 9)} | {"index": "87,33", "rank": "5"})
     assert client.post(_grid_url(edition), data).status_code == 302
-    assessment = Assessment.objects.get(edition=edition, province=province)
+    assessment = Assessment.objects.get(edition=edition, unit=unit)
     assert (assessment.published_index, assessment.published_rank, assessment.scores.count()) == (
         Decimal("87.33"),
         5,
@@ -359,23 +359,23 @@ def test_grid_accepts_a_row_with_only_published_index_and_rank(edition, client):
 
 
 def test_grid_resave_of_unchanged_values_adds_no_history(edition, client):
-    province = units()[0]
-    client.post(_grid_url(edition), _grid_data(province, _full_row_text(index="80", rank="3")))
+    unit = units()[0]
+    client.post(_grid_url(edition), _grid_data(unit, _full_row_text(index="80", rank="3")))
     page = client.get(_grid_url(edition)).content.decode()
-    assert f'name="p-{province.pk}-version" value="1"' in page
+    assert f'name="p-{unit.pk}-version" value="1"' in page
     before = _snapshot(edition)
     response = client.post(
-        _grid_url(edition), _grid_data(province, _full_row_text(index="80", rank="3"), "1")
+        _grid_url(edition), _grid_data(unit, _full_row_text(index="80", rank="3"), "1")
     )
     assert response.status_code == 302
     assert _snapshot(edition) == before
 
 
-def _version_in(page: str, province) -> str:
+def _version_in(page: str, unit) -> str:
     import re
 
-    match = re.search(rf'name="p-{province.pk}-version" value="(\d+)"', page)
-    assert match, "the grid has no version input for the province"
+    match = re.search(rf'name="p-{unit.pk}-version" value="(\d+)"', page)
+    assert match, "the grid has no version input for the unit"
     return match.group(1)
 
 
@@ -421,22 +421,22 @@ def test_lost_update_second_editor_is_told_and_sees_the_new_values(edition, edit
     # Nothing was overwritten.
     assert _snapshot(edition) == before
     assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__province=first_unit, domain__number=1
+        assessment__edition=edition, assessment__unit=first_unit, domain__number=1
     ).points == Decimal("9.25")
 
     # Saving again from the refreshed grid works.
     data[f"p-{first_unit.pk}-version"] = "2"
     assert other_client.post(_grid_url(edition), data).status_code == 302
     assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__province=first_unit, domain__number=1
+        assessment__edition=edition, assessment__unit=first_unit, domain__number=1
     ).points == Decimal("7")
 
 
 def test_grid_lists_the_units_of_the_year(edition, client):
     content = client.get(_grid_url(edition)).content.decode()
-    assert content.count('data-province="') == 34
-    gone = Province.objects.filter(valid_until__isnull=False).first()
-    assert f'data-province="{gone.pk}"' not in content
+    assert content.count('data-unit="') == 34
+    gone = Unit.objects.filter(valid_until__isnull=False).first()
+    assert f'data-unit="{gone.pk}"' not in content
 
 
 def test_grid_reads_in_a_fixed_number_of_queries(edition, editor, client, django_assert_max_num_queries):
@@ -464,4 +464,4 @@ def test_grid_query_count_does_not_grow_with_the_units(year, unit_count, django_
     client.force_login(editor)
     with django_assert_max_num_queries(15):
         response = client.get(_grid_url(edition))
-    assert response.content.decode().count('data-province="') == unit_count
+    assert response.content.decode().count('data-unit="') == unit_count

@@ -37,7 +37,7 @@ ROLES = [
     "no-role",
     "editor-assigned",
     "editor-not-assigned",
-    "editor-other-province",
+    "editor-other-unit",
     "leader",
     "approver",
     "admin",
@@ -60,7 +60,7 @@ def world():
         "no-role": make_user("khong-vai-tro"),
         "editor-assigned": make_user("bien-tap", "editor"),
         "editor-not-assigned": make_user("bien-tap-khac", "editor"),
-        "editor-other-province": make_user("bien-tap-tinh-khac", "editor"),
+        "editor-other-unit": make_user("bien-tap-tinh-khac", "editor"),
         "leader": make_user("lanh-dao", "leader"),
         "approver": make_user("phe-duyet", "approver"),
         "admin": make_user("quan-tri", "admin"),
@@ -68,12 +68,12 @@ def world():
     }
     assign(users["editor-assigned"], draft)
     assign(users["editor-not-assigned"], published)
-    assign(users["editor-other-province"], draft, other)
-    return {"draft": draft, "published": published, "province": target, "users": users}
+    assign(users["editor-other-unit"], draft, other)
+    return {"draft": draft, "published": published, "unit": target, "users": users}
 
 
 def _grid_post(world) -> tuple[str, dict[str, str]]:
-    pid = world["province"].pk
+    pid = world["unit"].pk
     data = {f"p-{pid}-version": "0", "don_vi": "diem", f"p-{pid}-index": "", f"p-{pid}-rank": ""}
     data |= {f"p-{pid}-d{n}": f"{v}".replace(".", ",") for n, v in full_points().items()}
     return reverse("entry:grid", args=[world["draft"].pk]), data
@@ -98,7 +98,7 @@ def _create_post(world):
 
 WRITE_URLS = {"grid": _grid_post, "publish": _publish_post, "reopen": _reopen_post, "create": _create_post}
 
-# Who may: the grid for editors assigned to that edition and province, and admins; the rest for approvers and
+# Who may: the grid for editors assigned to that edition and unit, and admins; the rest for approvers and
 # admins. Everyone else logged in is refused (403); anonymous visitors are sent to the login page.
 ALLOWED = {
     "grid": {"editor-assigned", "admin", "superuser"},
@@ -146,7 +146,7 @@ def test_every_role_on_every_write_url(world, role, url_name):
 
 
 def test_an_editor_of_one_province_may_write_that_province(world):
-    editor = world["users"]["editor-other-province"]
+    editor = world["users"]["editor-other-unit"]
     other = units()[1]
     pid = other.pk
     data = {f"p-{pid}-version": "0", "don_vi": "diem", f"p-{pid}-index": "81,5", f"p-{pid}-rank": "7"}
@@ -154,15 +154,15 @@ def test_an_editor_of_one_province_may_write_that_province(world):
     client.force_login(editor)
     response = client.post(reverse("entry:grid", args=[world["draft"].pk]), data)
     assert response.status_code == 302
-    assert Assessment.objects.get(edition=world["draft"], province=other).published_index == Decimal("81.5")
+    assert Assessment.objects.get(edition=world["draft"], unit=other).published_index == Decimal("81.5")
 
 
 def test_the_grid_shows_inputs_only_for_the_editors_provinces(world):
     client = Client()
-    client.force_login(world["users"]["editor-other-province"])
+    client.force_login(world["users"]["editor-other-unit"])
     content = client.get(reverse("entry:grid", args=[world["draft"].pk])).content.decode()
     assert f'name="p-{units()[1].pk}-d1"' in content
-    assert f'name="p-{world["province"].pk}-d1"' not in content
+    assert f'name="p-{world["unit"].pk}-d1"' not in content
 
 
 @pytest.mark.parametrize("url_name", list(WRITE_URLS))
@@ -188,7 +188,7 @@ READ_URLS = {
     "grid": lambda w: reverse("entry:grid", args=[w["draft"].pk]),
     "edition-history": lambda w: reverse("entry:edition_history", args=[w["draft"].pk]),
     "assessment-history": lambda w: reverse(
-        "entry:assessment_history", args=[w["draft"].pk, w["province"].pk]
+        "entry:assessment_history", args=[w["draft"].pk, w["unit"].pk]
     ),
 }
 
@@ -232,7 +232,7 @@ def test_weak_passwords_are_refused(world, password):
 
 # --- Spreadsheet import: upload (creates an import job) and confirm (writes the scores) -------------------
 
-UPLOAD_ALLOWED = {"editor-assigned", "editor-other-province", "admin", "superuser"}
+UPLOAD_ALLOWED = {"editor-assigned", "editor-other-unit", "admin", "superuser"}
 CONFIRM_ALLOWED = {"editor-assigned"}  # only who saw the preview confirms it
 CONFIRM_SEES_JOB = {"admin", "superuser"}  # admins may look at anyone's upload, not confirm it for them
 
@@ -242,7 +242,7 @@ def _upload_file(world):
 
     head = ";".join(["Tỉnh, thành phố", *(f"LV{n}" for n in range(1, 9))])
     points = ";".join(f"{v}".replace(".", ",") for v in full_points().values())
-    content = f"{head}\n{world['province'].name};{points}\n".encode("utf-8-sig")
+    content = f"{head}\n{world['unit'].name};{points}\n".encode("utf-8-sig")
     return SimpleUploadedFile("ket-qua.csv", content, content_type="text/csv")
 
 
@@ -290,7 +290,7 @@ def test_every_role_on_import_confirm(world, previewed_job, role):
     elif role in CONFIRM_ALLOWED:
         assert response.status_code == 302
         assert _state() != before
-        assert Assessment.objects.filter(edition=world["draft"], province=world["province"]).exists()
+        assert Assessment.objects.filter(edition=world["draft"], unit=world["unit"]).exists()
     elif role in CONFIRM_SEES_JOB:
         assert response.status_code == 302  # back to the job page, with the reason
         assert _state() == before

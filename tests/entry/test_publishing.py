@@ -86,9 +86,9 @@ def test_publishing_twice_is_refused(edition, approver):
 
 
 def test_a_published_edition_refuses_grid_saves_until_reopened(edition, editor, approver):
-    province = units()[0]
+    unit = units()[0]
     edition_publish(edition=edition, user=approver)
-    pid = province.pk
+    pid = unit.pk
     data = {f"p-{pid}-version": "0", "don_vi": "diem", f"p-{pid}-index": "80", f"p-{pid}-rank": "3"}
     response = _client(editor).post(reverse("entry:grid", args=[edition.pk]), data)
     assert response.status_code == 422
@@ -98,7 +98,7 @@ def test_a_published_edition_refuses_grid_saves_until_reopened(edition, editor, 
     edition_reopen(edition=edition, user=approver, reason="Sửa số liệu Hà Nội")
     response = _client(editor).post(reverse("entry:grid", args=[edition.pk]), data)
     assert response.status_code == 302
-    assert Assessment.objects.get(edition=edition, province=province).published_rank == 3
+    assert Assessment.objects.get(edition=edition, unit=unit).published_rank == 3
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n"], ids=["empty", "spaces", "newline"])
@@ -162,11 +162,11 @@ def test_the_public_never_sees_drafts_or_self_assessments():
 
 
 def test_history_pages_show_who_and_old_and_new_values(edition, editor):
-    province = units()[0]
-    scores_save(edition=edition, rows=[RowInput(province.pk, None, None, full_points())], user=editor)
+    unit = units()[0]
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, full_points())], user=editor)
     changed = full_points() | {3: Decimal("12.25")}
-    scores_save(edition=edition, rows=[RowInput(province.pk, Decimal("91.5"), 2, changed)], user=editor)
-    url = reverse("entry:assessment_history", args=[edition.pk, province.pk])
+    scores_save(edition=edition, rows=[RowInput(unit.pk, Decimal("91.5"), 2, changed)], user=editor)
+    url = reverse("entry:assessment_history", args=[edition.pk, unit.pk])
     response = _client(editor).get(url)
     assert response.status_code == 200
     changes = response.context["page"].object_list
@@ -177,14 +177,14 @@ def test_history_pages_show_who_and_old_and_new_values(edition, editor):
     content = response.content.decode()
     assert "12,25" in content and "11,6" in content and "bien-tap" in content
     edition_page = _client(editor).get(reverse("entry:edition_history", args=[edition.pk]))
-    assert province.name in edition_page.content.decode()
+    assert unit.name in edition_page.content.decode()
 
 
 def test_history_pages_are_paginated(edition, editor):
-    province = units()[0]
+    unit = units()[0]
     for step in range(7):  # 7 saves × 8 domains: more changes than one page holds
         points = {n: Decimal(step) for n in range(1, 9)}
-        scores_save(edition=edition, rows=[RowInput(province.pk, None, None, points)], user=editor)
+        scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, points)], user=editor)
     response = _client(editor).get(reverse("entry:edition_history", args=[edition.pk]))
     page = response.context["page"]
     assert page.paginator.num_pages == 2

@@ -26,7 +26,7 @@ from parindex.register.models import (
     EditionStatus,
     MaxPointsStatus,
     Methodology,
-    Province,
+    Unit,
     PublishedAverage,
     Region,
     Succession,
@@ -42,8 +42,8 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every loaded row as (id, values...), so that two loads can be compared row for row."""
     return {
         "region": list(Region.objects.order_by("pk").values_list("pk", "name", "name_en", "order")),
-        "province": list(
-            Province.objects.order_by("pk").values_list(
+        "unit": list(
+            Unit.objects.order_by("pk").values_list(
                 "pk",
                 "code",
                 "name",
@@ -55,7 +55,7 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
                 "valid_until",
             )
         ),
-        "province_aliases": list(Province.objects.order_by("pk").values_list("pk", "aliases")),
+        "province_aliases": list(Unit.objects.order_by("pk").values_list("pk", "aliases")),
         "succession": list(
             Succession.objects.order_by("pk").values_list("pk", "predecessor_id", "successor_id", "date")
         ),
@@ -74,7 +74,7 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
             Assessment.objects.order_by("pk").values_list(
                 "pk",
                 "edition_id",
-                "province_id",
+                "unit_id",
                 "published_index",
                 "published_rank",
                 "source_url",
@@ -108,15 +108,15 @@ def _fixture_rows(name: str) -> list[dict[str, str]]:
 
 
 def test_both_maps_are_loaded_63_until_the_merger_and_34_from_it():
-    assert Province.objects.count() == 97
-    assert Province.objects.filter(valid_until=LAST_DAY_OF_63, valid_from__isnull=True).count() == 63
-    assert Province.objects.filter(valid_from=FIRST_DAY_OF_34, valid_until__isnull=True).count() == 34
+    assert Unit.objects.count() == 97
+    assert Unit.objects.filter(valid_until=LAST_DAY_OF_63, valid_from__isnull=True).count() == 63
+    assert Unit.objects.filter(valid_from=FIRST_DAY_OF_34, valid_until__isnull=True).count() == 34
     assert Region.objects.count() == 6
 
 
 def test_every_new_unit_has_predecessors_and_63_successions_in_all():
     assert Succession.objects.count() == 63
-    new_units = Province.objects.filter(valid_from=FIRST_DAY_OF_34)
+    new_units = Unit.objects.filter(valid_from=FIRST_DAY_OF_34)
     predecessor_counts = {p.name: p.successions_in.count() for p in new_units}
     assert all(count >= 1 for count in predecessor_counts.values()), predecessor_counts
     unchanged = sorted(name for name, count in predecessor_counts.items() if count == 1)
@@ -125,13 +125,13 @@ def test_every_new_unit_has_predecessors_and_63_successions_in_all():
 
 
 def test_every_old_province_has_exactly_one_successor_dated_the_merger():
-    old_units = Province.objects.filter(valid_until=LAST_DAY_OF_63)
+    old_units = Unit.objects.filter(valid_until=LAST_DAY_OF_63)
     assert all(p.successions_out.count() == 1 for p in old_units)
     assert set(Succession.objects.values_list("date", flat=True)) == {FIRST_DAY_OF_34}
 
 
 def test_merged_unit_lists_the_predecessors_of_the_fixture():
-    ho_chi_minh = Province.objects.get(slug="tp-ho-chi-minh-2025")
+    ho_chi_minh = Unit.objects.get(slug="tp-ho-chi-minh-2025")
     predecessors = sorted(
         s.predecessor.name for s in ho_chi_minh.successions_in.select_related("predecessor")
     )
@@ -190,8 +190,8 @@ def test_demo_editions_cover_2018_to_2025_with_eight_scores_per_unit():
 def test_demo_editions_hold_the_units_of_their_year():
     edition_2025 = Edition.objects.get(kind=EditionKind.DEMO, year=2025)
     edition_2024 = Edition.objects.get(kind=EditionKind.DEMO, year=2024)
-    assert set(edition_2025.assessments.values_list("province__valid_from", flat=True)) == {FIRST_DAY_OF_34}
-    assert set(edition_2024.assessments.values_list("province__valid_until", flat=True)) == {LAST_DAY_OF_63}
+    assert set(edition_2025.assessments.values_list("unit__valid_from", flat=True)) == {FIRST_DAY_OF_34}
+    assert set(edition_2024.assessments.values_list("unit__valid_until", flat=True)) == {LAST_DAY_OF_63}
 
 
 def test_demo_data_is_labelled_demo_with_provisional_maxima():
@@ -248,9 +248,9 @@ def test_loading_again_keeps_what_admins_set_where_the_fixtures_know_nothing():
         max_points=Decimal("6.5"), max_points_status=MaxPointsStatus.PUBLISHED
     )
     Methodology.objects.filter(code="QĐ 2948/QĐ-BNV").update(year_from=2017, year_until=2020)
-    hue = Province.objects.get(slug="hue-2025")
+    hue = Unit.objects.get(slug="hue-2025")
     new_region = Region.objects.exclude(pk=hue.region_id).first()
-    Province.objects.filter(pk=hue.pk).update(region=new_region)
+    Unit.objects.filter(pk=hue.pk).update(region=new_region)
     Edition.objects.filter(kind=EditionKind.OFFICIAL, year=2023).update(status=EditionStatus.DRAFT)
 
     report = par_data_load()
@@ -259,7 +259,7 @@ def test_loading_again_keeps_what_admins_set_where_the_fixtures_know_nothing():
     assert (domain.max_points, domain.max_points_status) == (Decimal("6.5"), MaxPointsStatus.PUBLISHED)
     methodology = Methodology.objects.get(code="QĐ 2948/QĐ-BNV")
     assert (methodology.year_from, methodology.year_until) == (2017, 2020)
-    assert Province.objects.get(pk=hue.pk).region == new_region
+    assert Unit.objects.get(pk=hue.pk).region == new_region
     assert Edition.objects.get(kind=EditionKind.OFFICIAL, year=2023).status == EditionStatus.DRAFT
     assert sum(report.updated.values()) == 0, report.lines()
 
@@ -276,8 +276,8 @@ def test_loading_again_still_corrects_a_published_maximum():
 
 
 def _demo_inputs() -> tuple[list[str], list[str], dict[str, list[str]]]:
-    old = list(Province.objects.filter(valid_until=LAST_DAY_OF_63).values_list("code", flat=True))
-    new = list(Province.objects.filter(valid_from=FIRST_DAY_OF_34).values_list("code", flat=True))
+    old = list(Unit.objects.filter(valid_until=LAST_DAY_OF_63).values_list("code", flat=True))
+    new = list(Unit.objects.filter(valid_from=FIRST_DAY_OF_34).values_list("code", flat=True))
     predecessors: dict[str, list[str]] = defaultdict(list)
     for successor, predecessor in Succession.objects.values_list("successor__code", "predecessor__code"):
         predecessors[successor].append(predecessor)

@@ -21,8 +21,8 @@ from parindex.register.models import (
     EditionKind,
     MaxPointsStatus,
     Methodology,
-    Province,
-    ProvinceKind,
+    Unit,
+    UnitKind,
     Region,
     Succession,
 )
@@ -42,8 +42,8 @@ class World:
     """A small, self-contained register for the bad-input cases (years after the loaded data)."""
 
     region: Region
-    province: Province
-    other_province: Province
+    unit: Unit
+    other_province: Unit
     methodology: Methodology
     domain: Domain
     edition: Edition
@@ -55,8 +55,8 @@ class World:
 @pytest.fixture
 def world() -> World:
     region = Region.objects.get(name="Tây Nguyên")
-    province = Province.objects.get(slug="gia-lai-2025")
-    other_province = Province.objects.get(slug="dak-lak-2025")
+    unit = Unit.objects.get(slug="gia-lai-2025")
+    other_province = Unit.objects.get(slug="dak-lak-2025")
     methodology = Methodology.objects.create(
         code="TEST 2026", title="Bộ tiêu chí thử", year_from=2026, year_until=2030
     )
@@ -68,10 +68,10 @@ def world() -> World:
         max_points_status=MaxPointsStatus.PUBLISHED,
     )
     edition = Edition.objects.create(year=2026, kind=EditionKind.SELF, methodology=methodology)
-    assessment = Assessment.objects.create(edition=edition, province=province)
+    assessment = Assessment.objects.create(edition=edition, unit=unit)
     score = DomainScore.objects.create(assessment=assessment, domain=domain, points=Decimal(7))
-    unscored = Assessment.objects.create(edition=edition, province=other_province)
-    return World(region, province, other_province, methodology, domain, edition, assessment, score, unscored)
+    unscored = Assessment.objects.create(edition=edition, unit=other_province)
+    return World(region, unit, other_province, methodology, domain, edition, assessment, score, unscored)
 
 
 @dataclass(frozen=True)
@@ -83,18 +83,18 @@ class BadInput:
     force: Callable[[World], object]
 
 
-def _new_province(w: World, **overrides: object) -> Province:
+def _new_province(w: World, **overrides: object) -> Unit:
     values: dict[str, object] = {
         "code": "99",
         "name": "Tỉnh Thử",
         "official_name": "Tỉnh Thử Nghiệm",
         "slug": "tinh-thu",
-        "kind": ProvinceKind.PROVINCE,
+        "kind": UnitKind.PROVINCE,
         "region": w.region,
         "valid_from": date(2025, 7, 1),
     }
     values.update(overrides)
-    return Province(**values)
+    return Unit(**values)
 
 
 def _save(obj: models.Model) -> models.Model:
@@ -135,9 +135,9 @@ BAD_INPUTS = {
         ),
     ),
     "second_assessment_same_edition_and_province": BadInput(
-        build=lambda w: Assessment(edition=w.edition, province=w.province),
+        build=lambda w: Assessment(edition=w.edition, unit=w.unit),
         message="Tỉnh này đã có kết quả trong kỳ đánh giá này",
-        force=lambda w: Assessment.objects.create(edition=w.edition, province=w.province),
+        force=lambda w: Assessment.objects.create(edition=w.edition, unit=w.unit),
     ),
     "province_without_region": BadInput(
         build=lambda w: _new_province(w, region=None),
@@ -166,10 +166,10 @@ BAD_INPUTS = {
         ),
     ),
     "succession_to_itself": BadInput(
-        build=lambda w: Succession(predecessor=w.province, successor=w.province, date=date(2025, 7, 1)),
+        build=lambda w: Succession(predecessor=w.unit, successor=w.unit, date=date(2025, 7, 1)),
         message="không thể kế thừa chính nó",
         force=lambda w: Succession.objects.create(
-            predecessor=w.province, successor=w.province, date=date(2025, 7, 1)
+            predecessor=w.unit, successor=w.unit, date=date(2025, 7, 1)
         ),
     ),
     "methodology_years_out_of_order": BadInput(
@@ -266,10 +266,10 @@ def test_same_province_may_have_an_assessment_in_each_edition(world: World):
     other_edition = Edition.objects.create(
         year=2026, kind=EditionKind.OFFICIAL, methodology=world.methodology
     )
-    assessment = Assessment(edition=other_edition, province=world.province)
+    assessment = Assessment(edition=other_edition, unit=world.unit)
     assessment.full_clean()
     assessment.save()
-    assert world.province.assessments.filter(edition__year=2026).count() == 2
+    assert world.unit.assessments.filter(edition__year=2026).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -282,12 +282,12 @@ def test_same_province_may_have_an_assessment_in_each_edition(world: World):
     ],
 )
 def test_valid_in_year_gives_the_units_of_that_year(year, expected_count, valid_from, valid_until):
-    units = Province.objects.valid_in_year(year)
+    units = Unit.objects.valid_in_year(year)
     assert units.count() == expected_count
     assert set(units.values_list("valid_from", "valid_until")) == {(valid_from, valid_until)}
 
 
 def test_province_is_valid_in_agrees_with_the_queryset():
     for year in (2024, 2025):
-        valid = set(Province.objects.valid_in_year(year).values_list("pk", flat=True))
-        assert {p.pk for p in Province.objects.all() if p.is_valid_in(year)} == valid
+        valid = set(Unit.objects.valid_in_year(year).values_list("pk", flat=True))
+        assert {p.pk for p in Unit.objects.all() if p.is_valid_in(year)} == valid

@@ -1,4 +1,4 @@
-"""Province names as people write them, matched to the units of one year."""
+"""Unit names as people write them, matched to the units of one year."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from django.utils import translation
 
-from parindex.register.models import Province
-from parindex.register.names import ProvinceMatcher, UnknownProvince, ascii_fold, name_key, slug_for
+from parindex.register.models import Unit
+from parindex.register.names import UnitMatcher, UnknownUnit, ascii_fold, name_key, slug_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,10 @@ def _vietnamese() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def matchers(django_db_setup, django_db_blocker) -> dict[int, ProvinceMatcher]:  # type: ignore[no-untyped-def]
+def matchers(django_db_setup, django_db_blocker) -> dict[int, UnitMatcher]:  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
-        provinces = list(Province.objects.all())
-    return {year: ProvinceMatcher.for_year(year, provinces) for year in (2012, 2024, 2025)}
+        units = list(Unit.objects.all())
+    return {year: UnitMatcher.for_year(year, units) for year in (2012, 2024, 2025)}
 
 
 # (as written, year, slug of the unit it names)
@@ -79,16 +79,16 @@ UNKNOWN = [
     ("written", "year", "message"), UNKNOWN, ids=[f"{w.strip() or 'blank'}-{y}" for w, y, _m in UNKNOWN]
 )
 def test_names_of_no_unit_in_that_year_are_refused_with_a_reason(matchers, written, year, message):
-    with pytest.raises(UnknownProvince) as refused:
+    with pytest.raises(UnknownUnit) as refused:
         matchers[year].match(written)
     assert message in str(refused.value)
 
 
 def test_a_unit_of_2025_is_not_a_unit_of_2024():
     """Huế as a city exists from 2025; in 2024 the name 'Huế' alone matches no unit."""
-    provinces = list(Province.objects.all())
-    with pytest.raises(UnknownProvince) as refused:
-        ProvinceMatcher.for_year(2024, provinces).match("Thành phố Huế")
+    units = list(Unit.objects.all())
+    with pytest.raises(UnknownUnit) as refused:
+        UnitMatcher.for_year(2024, units).match("Thành phố Huế")
     assert "tồn tại từ 01/07/2025" in str(refused.value)
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from parindex.register.models import Province
+from parindex.register.models import Unit
 
 
 @pytest.mark.django_db
 def test_reference_data_is_loaded_once_per_session():
-    assert Province.objects.count() == 97
+    assert Unit.objects.count() == 97

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.test.utils import CaptureQueriesContext
 
-from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionKind, Province
+from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionKind, Unit
 from scoring import services
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
 from scoring.services import RecomputeError, is_rank_only, results_recompute
@@ -34,7 +34,7 @@ def official(year: int) -> Edition:
 def snapshot(edition: Edition) -> dict[str, Any]:
     """Every column of the edition's results, keyed by natural keys (ids change with every recompute)."""
     year_rows = {
-        row.pop("province_id"): row
+        row.pop("unit_id"): row
         for row in YearResult.objects.filter(edition=edition).values(
             *[f.attname for f in YearResult._meta.concrete_fields if f.attname not in {"id", "edition_id"}]
         )
@@ -55,7 +55,7 @@ def snapshot(edition: Edition) -> dict[str, Any]:
 
 
 def result_of(edition: Edition, slug: str) -> YearResult:
-    return YearResult.objects.get(edition=edition, province__slug=slug)
+    return YearResult.objects.get(edition=edition, unit__slug=slug)
 
 
 def round2(value: Decimal) -> Decimal:
@@ -119,7 +119,7 @@ def test_score_above_its_maximum_names_unit_and_domain_and_leaves_results_untouc
 
 def test_score_of_another_methodologys_domain_is_refused_by_name() -> None:
     edition = demo(2024)
-    assessment = Assessment.objects.select_related("province").filter(edition=edition).first()
+    assessment = Assessment.objects.select_related("unit").filter(edition=edition).first()
     assert assessment is not None
     foreign = Domain.objects.filter(max_points__isnull=False).exclude(methodology=edition.methodology).first()
     assert foreign is not None
@@ -130,7 +130,7 @@ def test_score_of_another_methodologys_domain_is_refused_by_name() -> None:
         results_recompute(edition=edition)
 
     assert caught.value.messages == [
-        f"{assessment.province.name}: lĩnh vực {foreign.number} thuộc bộ tiêu chí khác với bộ tiêu chí "
+        f"{assessment.unit.name}: lĩnh vực {foreign.number} thuộc bộ tiêu chí khác với bộ tiêu chí "
         "của kỳ đánh giá."
     ]
     assert snapshot(edition) == before
@@ -146,7 +146,7 @@ def test_rank_only_official_rows_appear_with_their_rank_and_no_index() -> None:
     assert rank_only.exists()
     for assessment in rank_only:
         assert is_rank_only(assessment)
-        row = YearResult.objects.get(edition=assessment.edition, province=assessment.province)
+        row = YearResult.objects.get(edition=assessment.edition, unit=assessment.unit)
         assert row.index is None
         assert row.index_source == "rank_only"
         assert row.rank == row.published_rank == assessment.published_rank
@@ -156,10 +156,10 @@ def test_rank_only_official_rows_appear_with_their_rank_and_no_index() -> None:
 
 def test_rank_only_row_added_to_a_year_shows_after_recompute() -> None:
     edition = official(2024)
-    present = Assessment.objects.filter(edition=edition).values_list("province_id", flat=True)
-    newcomer = Province.objects.valid_in_year(2024).exclude(pk__in=present).first()
+    present = Assessment.objects.filter(edition=edition).values_list("unit_id", flat=True)
+    newcomer = Unit.objects.valid_in_year(2024).exclude(pk__in=present).first()
     assert newcomer is not None
-    Assessment.objects.create(edition=edition, province=newcomer, published_rank=40)
+    Assessment.objects.create(edition=edition, unit=newcomer, published_rank=40)
 
     results_recompute(edition=edition)
 
@@ -174,9 +174,9 @@ def test_rank_only_row_added_to_a_year_shows_after_recompute() -> None:
 
 
 def predecessors_mean_2024(successor_slug: str) -> Decimal:
-    predecessors = Province.objects.filter(successions_out__successor__slug=successor_slug)
+    predecessors = Unit.objects.filter(successions_out__successor__slug=successor_slug)
     indices = list(
-        YearResult.objects.filter(edition=demo(2024), province__in=predecessors).values_list(
+        YearResult.objects.filter(edition=demo(2024), unit__in=predecessors).values_list(
             "index", flat=True
         )
     )
@@ -186,7 +186,7 @@ def predecessors_mean_2024(successor_slug: str) -> Decimal:
 
 def test_merged_unit_2025_compares_with_the_mean_of_its_predecessors() -> None:
     assert set(
-        Province.objects.filter(successions_out__successor__slug="tuyen-quang-2025").values_list(
+        Unit.objects.filter(successions_out__successor__slug="tuyen-quang-2025").values_list(
             "slug", flat=True
         )
     ) == {"tuyen-quang", "ha-giang"}
@@ -220,7 +220,7 @@ def test_merger_rule_none_shows_no_change_for_merged_units(settings: Any) -> Non
 
 
 def test_changing_2024_scores_then_recomputing_2024_updates_2025_changes() -> None:
-    ha_giang = Assessment.objects.get(edition=demo(2024), province__slug="ha-giang")
+    ha_giang = Assessment.objects.get(edition=demo(2024), unit__slug="ha-giang")
     before_2024 = result_of(demo(2024), "ha-giang").index
     before_2025 = result_of(demo(2025), "tuyen-quang-2025").index_change
     # Down by one point per domain: within the maxima, so the trigger accepts it.

@@ -33,8 +33,8 @@ from parindex.register.models import (
     EditionStatus,
     MaxPointsStatus,
     Methodology,
-    Province,
-    ProvinceKind,
+    Unit,
+    UnitKind,
     Region,
 )
 from parindex.entry.services import RowInput, scores_save
@@ -75,7 +75,7 @@ def demo_2024() -> Edition:
 
 
 def index_of(edition: Edition, slug: str) -> Decimal | None:
-    return YearResult.objects.get(edition=edition, province__slug=slug).index
+    return YearResult.objects.get(edition=edition, unit__slug=slug).index
 
 
 def lower_scores(edition: Edition, slug: str) -> None:
@@ -129,12 +129,12 @@ def test_nothing_is_recomputed_when_the_write_rolls_back(
 def test_task_is_idempotent(eager: None) -> None:
     edition = demo_2024()
     first = recompute_edition.delay(edition.pk).get()
-    rows = list(YearResult.objects.filter(edition=edition).values_list("province_id", "index", "rank"))
+    rows = list(YearResult.objects.filter(edition=edition).values_list("unit_id", "index", "rank"))
     second = recompute_edition.delay(edition.pk).get()
 
     assert first == second == {"edition": edition.pk, "status": "ok", "units": 63}
     assert sorted(rows) == sorted(
-        YearResult.objects.filter(edition=edition).values_list("province_id", "index", "rank")
+        YearResult.objects.filter(edition=edition).values_list("unit_id", "index", "rank")
     )
 
 
@@ -256,15 +256,15 @@ def _tiny_edition(year: int) -> tuple[Edition, dict[str, Assessment]]:
     )
     assessments = {}
     for name, p1, p2 in (("An", "30", "50"), ("Bình", "35", "45"), ("Cường", "20", "30")):
-        province = Province.objects.create(
+        unit = Unit.objects.create(
             code="9" + name[0],
             name=f"Tỉnh {name}",
             official_name=f"Tỉnh {name}",
             slug=f"test-{name.lower()}-{uuid.uuid4().hex[:6]}",
-            kind=ProvinceKind.PROVINCE,
+            kind=UnitKind.PROVINCE,
             region=region,
         )
-        assessment = Assessment.objects.create(edition=edition, province=province)
+        assessment = Assessment.objects.create(edition=edition, unit=unit)
         DomainScore.objects.create(assessment=assessment, domain=d1, points=Decimal(p1))
         DomainScore.objects.create(assessment=assessment, domain=d2, points=Decimal(p2))
         assessments[name] = assessment
@@ -338,8 +338,8 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
 
             # An: 80/100, Bình: 80/100, Cường: 50/100 → ties share rank 1, the next is 3rd.
             rows = {
-                r.province.name: r
-                for r in YearResult.objects.filter(edition=edition).select_related("province")
+                r.unit.name: r
+                for r in YearResult.objects.filter(edition=edition).select_related("unit")
             }
             assert {n: (r.index, r.rank) for n, r in rows.items()} == {
                 "Tỉnh An": (Decimal("80.00"), 1),
@@ -354,19 +354,19 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
             cuong = assessments["Cường"]
             scores_save(
                 edition=edition,
-                rows=[RowInput(cuong.province_id, None, None, {1: Decimal(40), 2: Decimal(55)})],
+                rows=[RowInput(cuong.unit_id, None, None, {1: Decimal(40), 2: Decimal(55)})],
                 user=admin,
             )
             _wait_until(
                 lambda: YearResult.objects.filter(
-                    edition=edition, rank=1, province__name="Tỉnh Cường"
+                    edition=edition, rank=1, unit__name="Tỉnh Cường"
                 ).exists(),
                 60,
                 worker,
                 log,
             )
             assert {
-                r.province.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)
+                r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)
             } == {
                 "Tỉnh An": (Decimal("80.00"), 2),
                 "Tỉnh Bình": (Decimal("80.00"), 2),
@@ -395,7 +395,7 @@ def test_without_redis_a_save_recomputes_inline() -> None:
         "from parindex.entry.services import RowInput, scores_save\n"
         "assert settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL is None\n"
         f"edition = Edition.objects.get(pk={edition.pk})\n"
-        f"row = RowInput({assessments['Cường'].province_id}, None, None, {{1: Decimal(40), 2: Decimal(55)}})\n"
+        f"row = RowInput({assessments['Cường'].unit_id}, None, None, {{1: Decimal(40), 2: Decimal(55)}})\n"
         "scores_save(edition=edition, rows=[row], user=User.objects.get(username='quan-tri-inline'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -410,7 +410,7 @@ def test_without_redis_a_save_recomputes_inline() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert {r.province.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
+    assert {r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
         "Tỉnh An": (Decimal("80.00"), 2),
         "Tỉnh Bình": (Decimal("80.00"), 2),
         "Tỉnh Cường": (Decimal("95.00"), 1),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from parindex.transfer import exporting, importing
-from parindex.register.models import Assessment, Edition, EditionKind, EditionStatus, ImportJobStatus, Province
+from parindex.register.models import Assessment, Edition, EditionKind, EditionStatus, ImportJobStatus, Unit
 from parindex.transfer.spreadsheets import read_table
 from tests.transfer.test_import import GOOD_ROWS, PASSWORD, counts, make_edition, run_import, upload
 from tests.transfer.test_spreadsheets import data_row, xlsx_bytes
@@ -85,7 +85,7 @@ def test_csv_export_is_utf8_with_bom_and_decimal_points(filled_edition):
 def test_export_then_import_changes_nothing(filled_edition, admin_user, fmt):
     content = exporting.to_xlsx(filled_edition) if fmt == "xlsx" else exporting.to_csv(filled_edition)
     before = counts()
-    versions = dict(Assessment.objects.filter(edition=filled_edition).values_list("province_id", "version"))
+    versions = dict(Assessment.objects.filter(edition=filled_edition).values_list("unit_id", "version"))
 
     preview = importing.import_preview(
         edition=filled_edition, upload=upload(content, f"x.{fmt}"), user=admin_user
@@ -98,7 +98,7 @@ def test_export_then_import_changes_nothing(filled_edition, admin_user, fmt):
     assert job.status == ImportJobStatus.DONE
     assert counts() == before
     assert (
-        dict(Assessment.objects.filter(edition=filled_edition).values_list("province_id", "version"))
+        dict(Assessment.objects.filter(edition=filled_edition).values_list("unit_id", "version"))
         == versions
     )
 
@@ -123,8 +123,8 @@ def test_export_of_a_2025_edition_reads_back_to_the_34_units(admin_user):
     )
     assert preview.ok, preview.errors
     assert len(preview.rows) == 34
-    assert {r.province_id for r in preview.rows} == set(
-        Province.objects.valid_in_year(2025).values_list("pk", flat=True)
+    assert {r.unit_id for r in preview.rows} == set(
+        Unit.objects.valid_in_year(2025).values_list("pk", flat=True)
     )
 
 
@@ -135,7 +135,7 @@ def test_template_lists_the_units_of_that_year_and_nothing_else(year, units):
     assert len(table.rows) == units
     assert all(r.is_blank() for r in table.rows)
     csv_table = read_table(exporting.to_csv(edition, empty=True))
-    assert [r.province for r in csv_table.rows] == [r.province for r in table.rows]
+    assert [r.unit for r in csv_table.rows] == [r.unit for r in table.rows]
 
 
 def test_an_untouched_template_imports_as_nothing_to_do(admin_user):

@@ -25,7 +25,7 @@ from parindex.register.models import (
     ImportJobStage,
     ImportJobStatus,
     Methodology,
-    Province,
+    Unit,
 )
 from parindex.entry.services import editor_assign
 from tests.transfer.test_spreadsheets import HEAD, POINTS, csv_bytes, data_row, xlsx_bytes
@@ -89,7 +89,7 @@ def run_import(edition: Edition, content: bytes, user: User, name: str = "ket-qu
 
 
 def stored(edition: Edition, name: str) -> tuple[Decimal | None, int | None, dict[int, Decimal]]:
-    a = Assessment.objects.get(edition=edition, province__name=name)
+    a = Assessment.objects.get(edition=edition, unit__name=name)
     return a.published_index, a.published_rank, {s.domain.number: s.points for s in a.scores.all()}
 
 
@@ -289,7 +289,7 @@ def test_the_2025_tay_ninh_is_the_merged_unit_in_2025(admin_user):
     edition = make_edition(2025)
     run_import(edition, xlsx_bytes([data_row("Tây Ninh (từ 01/07/2025)", year=2025)]), admin_user)
     assessment = Assessment.objects.get(edition=edition)
-    assert assessment.province.valid_from is not None and assessment.province.code == "80"
+    assert assessment.unit.valid_from is not None and assessment.unit.code == "80"
 
 
 @pytest.mark.parametrize(
@@ -301,7 +301,7 @@ def test_csv_in_other_encodings_is_read_by_content(edition, admin_user, encoding
     content = csv_bytes([data_row("Đắk Lắk"), data_row("Thừa Thiên Huế")], encoding=encoding)
     job = run_import(edition, content, admin_user, name=name)
     assert job.status == ImportJobStatus.DONE, job.messages
-    assert set(Assessment.objects.filter(edition=edition).values_list("province__name", flat=True)) == {
+    assert set(Assessment.objects.filter(edition=edition).values_list("unit__name", flat=True)) == {
         "Đắk Lắk",
         "Thừa Thiên Huế",
     }
@@ -313,7 +313,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(edition, 
     assert first.status == ImportJobStatus.DONE
     assert "2 đơn vị mới" in first.messages[0]
     before = counts()
-    versions = dict(Assessment.objects.filter(edition=edition).values_list("province_id", "version"))
+    versions = dict(Assessment.objects.filter(edition=edition).values_list("unit_id", "version"))
 
     preview = importing.import_preview(edition=edition, upload=upload(content), user=admin_user)
     assert preview.ok and preview.to_write == 0
@@ -322,7 +322,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(edition, 
     assert second.status == ImportJobStatus.DONE
     assert "Không có thay đổi" in second.messages[0]
     assert counts() == before
-    assert dict(Assessment.objects.filter(edition=edition).values_list("province_id", "version")) == versions
+    assert dict(Assessment.objects.filter(edition=edition).values_list("unit_id", "version")) == versions
 
 
 def test_preview_shows_the_difference_from_what_is_stored(edition, admin_user):
@@ -393,7 +393,7 @@ def test_someone_saving_between_preview_and_confirm_stops_the_import(edition, ad
         edition=edition, upload=upload(xlsx_bytes([data_row("Hà Nội", rank=2)])), user=admin_user
     )
     importing.import_job_run(job)
-    Assessment.objects.filter(edition=edition, province__name="Hà Nội").update(version=9, published_rank=1)
+    Assessment.objects.filter(edition=edition, unit__name="Hà Nội").update(version=9, published_rank=1)
     job = importing.import_job_run(importing.import_confirm(job=job, user=admin_user))
     assert job.status == ImportJobStatus.FAILED
     assert "người khác" in " ".join(job.messages)
@@ -407,7 +407,7 @@ def test_an_editor_may_import_only_the_provinces_assigned(edition):
     editor = User.objects.create_user("bien-tap", password=PASSWORD)
     editor.groups.add(Group.objects.get(name="editor"))
     editor_assign(
-        user=editor, edition=edition, province=Province.objects.valid_in_year(2024).get(name="Hà Nội")
+        user=editor, edition=edition, unit=Unit.objects.valid_in_year(2024).get(name="Hà Nội")
     )
     preview = importing.import_preview(edition=edition, upload=upload(xlsx_bytes(GOOD_ROWS)), user=editor)
     assert [bool(r.errors) for r in preview.rows] == [False, True]
@@ -509,7 +509,7 @@ def test_a_large_file_runs_as_a_task_and_the_progress_endpoint_reaches_100(
     admin_client, edition, settings, eager_tasks, django_capture_on_commit_callbacks
 ):
     settings.IMPORT_ASYNC_BYTES = 100  # every file is "large" here
-    units = [p.name for p in Province.objects.valid_in_year(2024).order_by("code")]
+    units = [p.name for p in Unit.objects.valid_in_year(2024).order_by("code")]
     content = csv_bytes([data_row(name) for name in units])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         admin_client.post(reverse("transfer:upload", args=[edition.pk]), {"file": upload(content, "63.csv")})

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from parindex.transfer.spreadsheets import (
     INDEX,
-    PROVINCE,
+    UNIT,
     RANK,
     YEAR,
     SpreadsheetError,
@@ -94,11 +94,11 @@ def xlsx_bytes(
 @pytest.mark.parametrize(
     ("header", "role"),
     [
-        ("Tỉnh, thành phố", PROVINCE),
-        ("TỈNH/THÀNH PHỐ", PROVINCE),
-        ("Tinh thanh pho", PROVINCE),
-        ("Province", PROVINCE),
-        ("Đơn vị", PROVINCE),
+        ("Tỉnh, thành phố", UNIT),
+        ("TỈNH/THÀNH PHỐ", UNIT),
+        ("Tinh thanh pho", UNIT),
+        ("Unit", UNIT),
+        ("Đơn vị", UNIT),
         ("Năm", YEAR),
         ("Year", YEAR),
         ("Lĩnh vực 1", 1),
@@ -131,7 +131,7 @@ def test_reads_rows_with_their_spreadsheet_line_numbers():
     assert table.header_line == 1
     assert table.domain_numbers == tuple(range(1, 9))
     assert (table.has_year, table.has_index, table.has_rank) == (True, True, True)
-    assert [(r.line, r.province) for r in table.rows] == [(2, "Hà Nội"), (4, "Huế")]
+    assert [(r.line, r.unit) for r in table.rows] == [(2, "Hà Nội"), (4, "Huế")]
     assert table.rows[0].points[3] == "12,25"
 
 
@@ -159,7 +159,7 @@ def test_workbook_with_several_sheets_reads_the_one_named_for_the_year():
     workbook.save(buffer)
     table = read_table(buffer.getvalue(), year=2024)
     assert table.sheet_name == "Năm 2024"
-    assert [r.province for r in table.rows] == ["Tỉnh 2024"]
+    assert [r.unit for r in table.rows] == ["Tỉnh 2024"]
 
 
 def test_formula_cells_are_reported_on_their_row():
@@ -179,7 +179,7 @@ def test_a_formula_in_a_csv_cell_is_reported_too():
 @pytest.mark.parametrize(
     "merge",
     ["A1:B1", "C1:J1", "A1:A2", "C2:D2"],
-    ids=["province-and-year-headers", "domain-headers", "header-and-first-row", "data-cells"],
+    ids=["unit-and-year-headers", "domain-headers", "header-and-first-row", "data-cells"],
 )
 def test_merged_header_or_data_cells_are_refused(merge):
     with pytest.raises(SpreadsheetError, match="ô gộp"):
@@ -238,8 +238,8 @@ def test_csv_encodings_are_detected_and_names_normalised(encoding, expected):
     content = csv_bytes([data_row("Đắk Lắk"), data_row("Thừa Thiên Huế")], encoding=encoding)
     table = read_table(content)
     assert table.encoding == expected
-    assert [r.province for r in table.rows] == ["Đắk Lắk", "Thừa Thiên Huế"]
-    assert all(unicodedata.is_normalized("NFC", r.province) for r in table.rows)
+    assert [r.unit for r in table.rows] == ["Đắk Lắk", "Thừa Thiên Huế"]
+    assert all(unicodedata.is_normalized("NFC", r.unit) for r in table.rows)
 
 
 def test_windows_1258_bytes_are_really_combining_marks():
@@ -259,7 +259,7 @@ def test_csv_delimiter_is_sniffed(delimiter):
 def test_unknown_columns_are_listed_and_ignored():
     table = read_table(csv_bytes([["1", *data_row("Hà Nội")]], head=["STT", *HEAD]))
     assert table.ignored_headers == ("STT",)
-    assert table.rows[0].province == "Hà Nội"
+    assert table.rows[0].unit == "Hà Nội"
 
 
 def test_duplicate_columns_are_refused():

@@ -13,7 +13,7 @@ from scoring.services import results_recompute_all
 
 class Command(BaseCommand):
     help = (
-        "Load regions, the 63 and 34 provinces, successions, methodologies, the published figures and the "
+        "Load regions, the 63 and 34 units, successions, methodologies, the published figures and the "
         "demo dataset from fixtures/. Idempotent: a second run changes nothing."
     )
 
