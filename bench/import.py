@@ -28,6 +28,8 @@ from pathlib import Path
 
 from throwaway_db import bench_urls, recreate
 
+from parindex.entry.services import par_index
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -43,14 +45,19 @@ def _setup() -> tuple[list[object], object]:
 
     from parindex.register.demo import DEMO_MAXIMA
     from parindex.register.loading import FIXTURES_DIR, LoadReport, _load_geography
-    from parindex.register.models import Domain, Edition, EditionStatus, MaxPointsStatus, Methodology
+    from parindex.register.models import Criterion, Edition, EditionStatus, MaxPointsStatus, Methodology
 
     _load_geography(LoadReport(), FIXTURES_DIR)
     methodology = Methodology.objects.create(
-        code="BENCH", title="Bộ tiêu chí đo hiệu năng", year_from=YEARS[0], year_until=YEARS[-1], is_demo=True
+        index=par_index(),
+        code="BENCH",
+        title="Bộ tiêu chí đo hiệu năng",
+        year_from=YEARS[0],
+        year_until=YEARS[-1],
+        is_demo=True,
     )
     for number, maximum in enumerate(DEMO_MAXIMA, start=1):
-        Domain.objects.create(
+        Criterion.objects.create(
             methodology=methodology,
             number=number,
             name_vi=f"Lĩnh vực {number}",
@@ -58,7 +65,9 @@ def _setup() -> tuple[list[object], object]:
             max_points_status=MaxPointsStatus.PROVISIONAL,
         )
     editions = [
-        Edition.objects.create(year=year, kind=kind, status=EditionStatus.DRAFT, methodology=methodology)
+        Edition.objects.create(
+            index=par_index(), year=year, kind=kind, status=EditionStatus.DRAFT, methodology=methodology
+        )
         for year in YEARS
         for kind in KINDS
     ]
@@ -69,12 +78,12 @@ def _setup() -> tuple[list[object], object]:
 def _files(editions: list[object]) -> list[bytes]:
     """One CSV per edition in the template's layout (UTF-8 with BOM, decimal commas, names as people write)."""
     from parindex.register.demo import DEMO_MAXIMA
-    from parindex.register.models import Province
+    from parindex.register.models import Unit
 
     rng = random.Random(SEED)
     files = []
     for edition in editions:
-        units = list(Province.objects.valid_in_year(edition.year).order_by("code"))  # type: ignore[attr-defined]
+        units = list(Unit.objects.valid_in_year(edition.year).order_by("code"))  # type: ignore[attr-defined]
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(
@@ -129,7 +138,7 @@ def main() -> None:
         from django.core.management import call_command
 
         import scoring.tasks
-        from parindex.register.models import Assessment, DomainScore, ImportJobStatus
+        from parindex.register.models import Assessment, ImportJobStatus, Score
 
         queued: list[int] = []
         scoring.tasks.enqueue_recompute = queued.append  # the recompute has its own bench
@@ -143,14 +152,14 @@ def main() -> None:
         failed = [j for j in jobs if j.status != ImportJobStatus.DONE]
         if failed:
             raise SystemExit(f"import failed: {failed[0].messages[:5]}")
-        scores = DomainScore.objects.count()
+        scores = Score.objects.count()
         assessments = Assessment.objects.count()
-        history = DomainScore.history.count()
+        history = Score.history.count()
 
         start = time.perf_counter()
         _import_all(editions, files, user)
         second = time.perf_counter() - start
-        unchanged = DomainScore.history.count() == history
+        unchanged = Score.history.count() == history
 
         from parindex.transfer import importing
 

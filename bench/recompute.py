@@ -22,6 +22,8 @@ from pathlib import Path
 
 from throwaway_db import bench_urls, recreate
 
+from parindex.entry.services import par_index
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,21 +56,22 @@ def _synthetic_edition() -> tuple[object, object]:
     from parindex.register.demo import DEMO_MAXIMA
     from parindex.register.models import (
         Assessment,
-        Domain,
-        DomainScore,
+        Criterion,
         Edition,
         EditionKind,
         EditionStatus,
         MaxPointsStatus,
         Methodology,
-        Province,
-        ProvinceKind,
         Region,
+        Score,
+        Unit,
+        UnitKind,
     )
 
     rng = random.Random(20251123)
     regions = [Region.objects.create(name=f"Bench region {n}", order=100 + n) for n in range(6)]
     methodology = Methodology.objects.create(
+        index=par_index(),
         code="BENCH",
         title="Synthetic methodology (benchmark only)",
         year_from=SYNTHETIC_YEARS[0],
@@ -76,7 +79,7 @@ def _synthetic_edition() -> tuple[object, object]:
         is_demo=True,
     )
     domains = [
-        Domain.objects.create(
+        Criterion.objects.create(
             methodology=methodology,
             number=n,
             name_vi=f"Lĩnh vực {n}",
@@ -85,13 +88,13 @@ def _synthetic_edition() -> tuple[object, object]:
         )
         for n, maximum in enumerate(DEMO_MAXIMA, start=1)
     ]
-    provinces = Province.objects.bulk_create(
-        Province(
+    units = Unit.objects.bulk_create(
+        Unit(
             code=f"{i % 1000:03d}",
             name=f"Đơn vị {i}",
             official_name=f"Đơn vị thử {i}",
             slug=f"bench-unit-{i}",
-            kind=ProvinceKind.PROVINCE,
+            kind=UnitKind.PROVINCE,
             region=regions[i % len(regions)],
             valid_from=date(SYNTHETIC_YEARS[0], 1, 1),
             valid_until=date(SYNTHETIC_YEARS[-1], 12, 31),
@@ -101,10 +104,14 @@ def _synthetic_edition() -> tuple[object, object]:
     editions = []
     for year in SYNTHETIC_YEARS:
         edition = Edition.objects.create(
-            year=year, kind=EditionKind.DEMO, status=EditionStatus.PUBLISHED, methodology=methodology
+            index=par_index(),
+            year=year,
+            kind=EditionKind.DEMO,
+            status=EditionStatus.PUBLISHED,
+            methodology=methodology,
         )
         assessments = Assessment.objects.bulk_create(
-            Assessment(edition=edition, province=p, note="bench") for p in provinces
+            Assessment(edition=edition, unit=p, note="bench") for p in units
         )
         scores = []
         for assessment in assessments:
@@ -112,8 +119,8 @@ def _synthetic_edition() -> tuple[object, object]:
             for domain in domains:
                 share = min(1.0, max(0.3, level + rng.gauss(0, 0.04)))
                 points = (domain.max_points * Decimal(repr(share))).quantize(Decimal("0.01"))
-                scores.append(DomainScore(assessment=assessment, domain=domain, points=points))
-        DomainScore.objects.bulk_create(scores, batch_size=5000)
+                scores.append(Score(assessment=assessment, criterion=domain, points=points))
+        Score.objects.bulk_create(scores, batch_size=5000)
         editions.append(edition)
     return editions[0], editions[1]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import F, Prefetch
 
-from parindex.register.models import Criterion, Edition, EditionKind, Methodology
+from parindex.register.models import PAR_INDEX, Criterion, Edition, EditionKind, Methodology
 from scoring.models import EditionSummary, YearResult
 
 
@@ -33,11 +33,11 @@ def results_generation() -> int:
     return int(value) if value is not None else 0
 
 
-def public_editions() -> list[Edition]:
-    """Published editions the public may see (official, and demo labelled as such), newest first, official
-    before demo within a year. One query."""
+def public_editions(index_code: str = PAR_INDEX) -> list[Edition]:
+    """Published editions of one index (the PAR INDEX unless named) the public may see (official, and demo
+    labelled as such), newest first, official before demo within a year. One query."""
     kind_order = {EditionKind.OFFICIAL: 0, EditionKind.DEMO: 1}
-    editions = list(Edition.objects.public().select_related("methodology"))
+    editions = list(Edition.objects.public().filter(index__code=index_code).select_related("methodology"))
     return sorted(editions, key=lambda e: (-e.year, kind_order.get(EditionKind(e.kind), 9)))
 
 

@@ -192,10 +192,10 @@ def _foreign_domain_messages(foreign: list[tuple[int, int]], assessments: list[t
     """Messages for scores entered against a domain of another criteria set (only read when there are)."""
     unit_of = {row[0]: row[1] for row in assessments}
     units = Unit.objects.in_bulk([unit_of[a] for a, _d in foreign])
-    codes = dict(Criterion.objects.filter(pk__in=[d for _a, d in foreign]).values_list("pk", "code"))
+    criteria = Criterion.objects.in_bulk([d for _a, d in foreign])
     return [
-        _("%(unit)s: tiêu chí %(domain)s thuộc bộ tiêu chí khác với bộ tiêu chí của kỳ đánh giá.")
-        % {"unit": units[unit_of[a]].name, "domain": codes[d]}
+        _("%(unit)s: %(criterion)s thuộc bộ tiêu chí khác với bộ tiêu chí của kỳ đánh giá.")
+        % {"unit": units[unit_of[a]].name, "criterion": criteria[d].label}
         for a, d in foreign
     ]
 

@@ -23,7 +23,7 @@ def staff_client(client, django_user_model, settings):
 
 
 def _edition(kind: str) -> Edition:
-    return Edition.objects.get(year=2024, kind=kind)
+    return Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=kind)
 
 
 PAGES = {

@@ -35,6 +35,7 @@ from parindex.register.models import (
     Methodology,
     Score,
     Unit,
+    points_message,
 )
 from parindex.register.numbers import format_number
 from parindex.register.selectors import entry_criteria, unit_misfit
@@ -146,36 +147,6 @@ class _Planned:
     not_applicable: dict[str, bool]
 
 
-def points_message(
-    problem: rules.PointsProblem, *, unit: Unit, criterion: Criterion, points: Decimal | None
-) -> str:
-    """The message for a refused value, naming the unit and the criterion (grid, import and admin say the same)."""
-    params = {
-        "unit": unit.name,
-        "criterion": criterion.label,
-        "value": format_number(points) if points is not None and points.is_finite() else "",
-        "max": format_number(criterion.max_points) if criterion.max_points is not None else "",
-    }
-    messages = {
-        rules.PointsProblem.NOT_FINITE: _("%(unit)s – %(criterion)s: giá trị phải là một số hữu hạn."),
-        rules.PointsProblem.NEGATIVE: _("%(unit)s – %(criterion)s: điểm không được âm."),
-        rules.PointsProblem.UNKNOWN_MAXIMUM: _(
-            "%(unit)s – %(criterion)s chưa có điểm tối đa: quản trị viên cần nhập trước."
-        ),
-        rules.PointsProblem.ABOVE_MAXIMUM: _(
-            "%(unit)s – %(criterion)s: điểm %(value)s vượt quá điểm tối đa %(max)s."
-        ),
-        rules.PointsProblem.TOO_MANY_DECIMALS: _(
-            "%(unit)s – %(criterion)s: điểm có tối đa hai chữ số thập phân."
-        ),
-        rules.PointsProblem.NOT_APPLICABLE: _(
-            "%(unit)s – %(criterion)s được đánh dấu không áp dụng cho đơn vị này: không nhập điểm "
-            "(bỏ đánh dấu trước nếu tiêu chí có áp dụng)."
-        ),
-    }
-    return messages[problem] % params
-
-
 def _plan(
     *,
     edition: Edition,
@@ -246,34 +217,31 @@ def _plan(
                     final[code] = None
                 continue
             maximum = criterion.max_points
-            problem = rules.points_problem(value, maximum, not_applicable=marks[code], places=None)
-            if problem is None and mode == "percent":
-                assert maximum is not None  # an unknown maximum is a problem above
-                if value > HUNDRED:
+            points = value
+            if mode == "percent":
+                # A percent of the criterion's maximum: the same rule, against 100, before the conversion.
+                problem = rules.points_problem(
+                    value, HUNDRED if maximum is not None else None, not_applicable=marks[code], places=None
+                )
+                if problem is rules.PointsProblem.ABOVE_MAXIMUM:
                     errors.append(
                         CellError(
                             uid,
                             cell,
                             _("%(unit)s – %(criterion)s: %(value)s%% phải từ 0 đến 100%% điểm tối đa.")
-                            % {
-                                "unit": unit.name,
-                                "criterion": criterion.label,
-                                "value": format_number(value),
-                            },
+                            % {"unit": unit.name, "criterion": criterion.label, "value": format_number(value)},
                         )
                     )
                     continue
-                old = final.get(code)
-                # Re-saving the percentages shown for stored points keeps those points (no rounding drift).
-                points = (
-                    old
-                    if old is not None and percent_of_max(old, maximum) == value
-                    else points_from_percent(value, maximum)
-                )
-            else:
-                points = value
-            if problem is None:
-                problem = rules.points_problem(points, maximum, not_applicable=marks[code])
+                if problem is None and maximum is not None:
+                    old = final.get(code)
+                    # Re-saving the percentages shown for stored points keeps those points (no rounding drift).
+                    points = (
+                        old
+                        if old is not None and percent_of_max(old, maximum) == value
+                        else points_from_percent(value, maximum)
+                    )
+            problem = rules.points_problem(points, maximum, not_applicable=marks[code])
             if problem is not None:
                 errors.append(
                     CellError(

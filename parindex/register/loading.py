@@ -2,13 +2,21 @@
 
 Idempotent: every row is found by its natural key and only created or updated when it differs, so loading
 twice leaves the same rows (same ids, same values). Everything runs in one transaction.
+
+Published figures: every sourced row of the published files becomes a ``PublishedFigure`` with its source URL
+(and quote where the file has one). The edition's ``Assessment`` holds the value in use: the first source's,
+blanks filled by later sources that agree with it; where two sources disagree the assessment keeps the first
+value and both figures are flagged ``disagrees`` (kept side by side, never averaged). A row without a source
+URL is never loaded as an official figure: it is skipped and the report says why.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +38,9 @@ from parindex.register.models import (
     Index,
     MaxPointsStatus,
     Methodology,
+    MethodologyPart,
     PublishedAverage,
+    PublishedFigure,
     Region,
     Score,
     Succession,
@@ -47,6 +57,21 @@ REORGANISATION_DATE = date(2025, 7, 1)
 LAST_DAY_OF_63 = date(2025, 6, 30)
 DEMO_METHODOLOGY_CODE = "DEMO"
 DEMO_SOURCE = "Dữ liệu minh họa (demo), không phải số liệu chính thức / demo data, not official"
+SIPAS = "SIPAS"
+OFFICIAL_SOURCE = "Bộ Nội vụ công bố; từng số liệu ghi nguồn riêng / per-figure sources"
+OFFICIAL_NOTE = "Chỉ gồm các số liệu đã thu thập được, chưa đủ 63 tỉnh / partial: figures gathered so far"
+# Notes of par_published_totals_more.csv whose rows set or fill an assessment ("conflicts with …" rows do not).
+FILLING_NOTES = ("new", "fills or corrects", "original source")
+# The four parts of the 2020 totals (par_2020_components.csv): column → what the figure measures.
+COMPONENTS_2020 = {
+    "appraisal_points": "Điểm thẩm định",
+    "sipas_points": "SIPAS (khảo sát người dân, tổ chức)",
+    "leader_survey_points": "Khảo sát lãnh đạo, quản lý",
+    "socioeconomic_impact_points": "Tác động đến phát triển kinh tế - xã hội",
+}
+_TRAILING_REMARK = re.compile(r"\s\(([^()]*)\)$")  # "… (rank from listed order — order assumed)"
+_DOMAIN_NUMBER = re.compile(r"^(\d+) (?!\(part\))")  # "4 Cải cách tổ chức bộ máy", not "8 (part) …"
+_QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # "QĐ 876/QĐ-BNV (provincial)" → "QĐ 876/QĐ-BNV"
 
 
 @dataclass
@@ -80,22 +105,32 @@ def _upsert(
     lookup: dict[str, Any],
     values: dict[str, Any],
     initial: dict[str, Any] | None = None,
+    fill: dict[str, Any] | None = None,
 ) -> M:
     """get-or-create by `lookup`, then update only the fields of `values` whose values differ.
 
     `initial` holds values used only when the row is created: data that admins own once it exists (domain
     maxima and years our sources do not give, the regions of the 34 units, whether an edition is published),
-    so that loading again never undoes their work.
+    so that loading again never undoes their work. `fill` holds values written when the row is created and
+    afterwards only into fields still empty (None or ""): what the fixture knows but an admin may replace.
     """
-    obj, created = model._default_manager.get_or_create(**lookup, defaults={**(initial or {}), **values})
+    obj, created = model._default_manager.get_or_create(
+        **lookup, defaults={**(initial or {}), **(fill or {}), **values}
+    )
     label = model._meta.model_name or model.__name__
     if created:
         report.created[label] += 1
         return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    wanted = {
+        name: value
+        for name, value in (fill or {}).items()
+        if getattr(obj, name) in (None, "") and value not in (None, "")
+    }
+    wanted.update(values)
+    changed = [name for name, value in wanted.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
-            setattr(obj, name, values[name])
+            setattr(obj, name, wanted[name])
         obj.save(update_fields=changed)
         report.updated[label] += 1
     return obj
@@ -108,7 +143,12 @@ def par_data_load(*, fixtures: Path = FIXTURES_DIR, with_demo: bool = True) -> L
     _load_geography(report, fixtures)
     _load_indices(report, fixtures)
     _load_methodologies(report, fixtures)
-    _load_official_figures(report, fixtures)
+    _load_point_split(report, fixtures)
+    figures: list[_Figure] = []
+    _load_official_figures(report, fixtures, figures)
+    _load_sipas(report, fixtures, figures)
+    _load_part_figures(fixtures, figures)
+    _save_figures(report, figures)
     if with_demo:
         _load_demo(report)
     return report
@@ -231,12 +271,14 @@ def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
             initial=years,
         )
     for row in _rows("methodologies.csv", fixtures):
-        # Likewise the maxima: published ones are the fixture's, unknown ones (QĐ 876) are the admins'.
+        # Likewise the maxima: published ones are the fixture's (with their source and note), unknown ones
+        # (four domains of QĐ 876) are the admins'; the fixture's note only fills an empty one.
         maximum = {
             "max_points": _dec(row["max_points"]),
             "max_points_status": MaxPointsStatus(row["max_points_status"]),
         }
-        known_maximum = maximum if maximum["max_points"] is not None else {}
+        sourced = {"source_url": row.get("source_url", ""), "note": row.get("note", "")}
+        known = maximum["max_points"] is not None
         _upsert(
             report,
             Criterion,
@@ -245,8 +287,46 @@ def _load_methodologies(report: LoadReport, fixtures: Path) -> None:
                 "parent": None,
                 "number": int(row["domain_no"]),
             },
-            {"name_vi": row["domain_vi"], "name_en": row["domain_en"], **known_maximum},
+            {
+                "name_vi": row["domain_vi"],
+                "name_en": row["domain_en"],
+                **(maximum if known else {}),
+                **(sourced if known else {}),
+            },
             initial=maximum,
+            fill={} if known else sourced,
+        )
+
+
+def _load_point_split(report: LoadReport, fixtures: Path) -> None:
+    """How a criteria set's 100 points split (par_point_split.csv) → MethodologyPart, keyed by a slug of the
+    part's name. The file's rows are as published: a subtotal (appraisal 68 = 61.5 + 6.5) is a row too."""
+    par_index = _par_index()
+    order: Counter[str] = Counter()
+    keys: set[tuple[str, str]] = set()
+    for row in _rows("par_point_split.csv", fixtures):
+        code = _QUALIFIER.sub("", row["methodology"])
+        methodology = Methodology.objects.filter(index=par_index, code=code).first()
+        if methodology is None:
+            report.skipped.append(f"point split {row['methodology']}: no criteria set {code}")
+            continue
+        key = slug_for(row["domain_vi"].split(" (")[0])[:40].rstrip("-")
+        if (code, key) in keys:
+            raise ValueError(f"par_point_split.csv: two parts of {code} named {key}")
+        keys.add((code, key))
+        order[code] += 1
+        _upsert(
+            report,
+            MethodologyPart,
+            {"methodology": methodology, "key": key},
+            {
+                "name": row["domain_vi"],
+                "max_points": Decimal(row["max_points"]),
+                "status": row["status"],
+                "source_url": row["source_url"],
+                "quote": row["quote"],
+                "order": order[code],
+            },
         )
 
 
@@ -260,38 +340,153 @@ def _methodology_for(year: int) -> Methodology | None:
     return None
 
 
-def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
-    par_index = _par_index()
-    units = list(Unit.objects.all())
-    regions = {r.name: r for r in Region.objects.all()}
+@dataclass
+class _Figure:
+    """A figure as one source published it, before it is saved as a PublishedFigure."""
+
+    index: Index
+    year: int
+    unit: Unit
+    value: Decimal | None
+    rank: int | None
+    source_url: str
+    measure: str = ""
+    quote: str = ""
+    note: str = ""
+    criterion: Criterion | None = None
+    max_points: Decimal | None = None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The natural key of the PublishedFigure row (one source giving one value and rank)."""
+        return (self.index.pk, self.year, self.unit.pk, self.measure, self.source_url, self.value, self.rank)
+
+    @property
+    def subject(self) -> tuple[Any, ...]:
+        """What the figure is about: figures of one subject from different sources must agree."""
+        return (self.index.pk, self.year, self.unit.pk, self.measure)
+
+
+@dataclass
+class _Result:
+    """The published index and rank an assessment will hold, and where they came from."""
+
+    published_index: Decimal | None
+    published_rank: int | None
+    source_url: str
+    note: str
+
+    def conflicts(self, value: Decimal | None, rank: int | None) -> bool:
+        return (value is not None and self.published_index is not None and value != self.published_index) or (
+            rank is not None and self.published_rank is not None and rank != self.published_rank
+        )
+
+    def fill(self, value: Decimal | None, rank: int | None, source_url: str) -> None:
+        """Fill blanks; the note names the source of a value taken from another source than `source_url`."""
+        sources: list[str] = []
+        if self.published_index is None and value is not None:
+            self.published_index = value
+            sources.append(f"Chỉ số theo nguồn {source_url}")
+        if self.published_rank is None and rank is not None:
+            self.published_rank = rank
+            sources.append(f"Thứ hạng theo nguồn {source_url}")
+        if source_url != self.source_url:
+            self.note = "; ".join(filter(None, [self.note, *sources]))
+
+
+def _add_result(results: dict[tuple[int, Unit], _Result], figure: _Figure, note: str = "") -> None:
+    """The first source of a unit's year sets its result; later ones only fill blanks, and only when they
+    agree with it (a disagreement leaves the result as it is: the figures say so, see _save_figures)."""
+    key = (figure.year, figure.unit)
+    current = results.get(key)
+    if current is None:
+        results[key] = _Result(figure.value, figure.rank, figure.source_url, note)
+    elif not current.conflicts(figure.value, figure.rank):
+        current.fill(figure.value, figure.rank, figure.source_url)
+
+
+def _int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text else None
+
+
+class _UnitNames:
+    """Unit names of the files matched to the units an index measures in each year (aliases included)."""
+
+    def __init__(self, index: Index) -> None:
+        self.units = list(Unit.objects.measured_by(index))
+        self.matchers: dict[int, UnitMatcher] = {}
+
+    def match(self, year: int, name: str) -> Unit:
+        if year not in self.matchers:
+            self.matchers[year] = UnitMatcher.for_year(year, self.units)
+        return self.matchers[year].match(name)
+
+
+def _save_results(report: LoadReport, index: Index, results: dict[tuple[int, Unit], _Result]) -> None:
+    """The official editions of `index` (published, created when missing) and their assessments."""
     editions: dict[int, Edition] = {}
-    for row in _rows("par_published_totals.csv", fixtures):
-        year = int(row["year"])
+    for (year, unit), result in results.items():
         if year not in editions:
+            methodology = _methodology_for(year) if index.code == PAR_INDEX else None
             editions[year] = _upsert(
                 report,
                 Edition,
-                {"index": par_index, "year": year, "kind": EditionKind.OFFICIAL},
-                {
-                    "source": "Bộ Nội vụ công bố; từng số liệu ghi nguồn riêng / per-figure sources",
-                    "note": "Chỉ gồm các số liệu đã thu thập được, chưa đủ 63 tỉnh / partial: figures gathered so far",
-                },
+                {"index": index, "year": year, "kind": EditionKind.OFFICIAL},
+                {"source": OFFICIAL_SOURCE, "note": OFFICIAL_NOTE},
                 # An approver may reopen an edition or set the methodology of its year: loading again keeps that.
-                initial={"status": EditionStatus.PUBLISHED, "methodology": _methodology_for(year)},
+                initial={"status": EditionStatus.PUBLISHED, "methodology": methodology},
             )
-        unit = UnitMatcher.for_year(year, units).match(row["province"])
-        rank = row["rank"].strip()
         _upsert(
             report,
             Assessment,
             {"edition": editions[year], "unit": unit},
             {
-                "published_index": _dec(row["index_percent"]),
-                "published_rank": int(rank) if rank else None,
-                "source_url": row["source_url"],
-                "note": row["note"],
+                "published_index": result.published_index,
+                "published_rank": result.published_rank,
+                "source_url": result.source_url,
+                "note": result.note,
             },
         )
+
+
+def _load_official_figures(report: LoadReport, fixtures: Path, figures: list[_Figure]) -> None:
+    """PAR INDEX totals: par_published_totals.csv, then par_published_totals_more.csv (new rows, blanks
+    filled, original sources; its "conflicts with …" rows are figures only), and the published averages."""
+    par_index = _par_index()
+    names = _UnitNames(par_index)
+    regions = {r.name: r for r in Region.objects.all()}
+    results: dict[tuple[int, Unit], _Result] = {}
+    for row in _rows("par_published_totals.csv", fixtures):
+        year = int(row["year"])
+        figure = _Figure(
+            index=par_index,
+            year=year,
+            unit=names.match(year, row["province"]),
+            value=_dec(row["index_percent"]),
+            rank=_int(row["rank"]),
+            source_url=row["source_url"],
+            note=row["note"],
+        )
+        figures.append(figure)
+        _add_result(results, figure, note=row["note"])
+    for row in _rows("par_published_totals_more.csv", fixtures):
+        year = int(row["year"])
+        figure = _Figure(
+            index=par_index,
+            year=year,
+            unit=names.match(year, row["province"]),
+            value=_dec(row["index_percent"]),
+            rank=_int(row["rank"]),
+            source_url=row["source_url"],
+            quote=row["quote"],
+            note=row["note"],
+        )
+        figures.append(figure)
+        if row["note"].startswith(FILLING_NOTES):
+            _add_result(results, figure)
+    _save_results(report, par_index, results)
+
     for row in _rows("par_national_averages.csv", fixtures):
         if not row["source_url"]:
             report.skipped.append(f"national average {row['year']} ({row['average_percent']}): no source URL")
@@ -312,6 +507,142 @@ def _load_official_figures(report: LoadReport, fixtures: Path) -> None:
             PublishedAverage,
             {"index": par_index, "year": int(row["year"]), "region": regions[row["region"]]},
             {"average": Decimal(row["average_percent"]), "source_url": row["source_url"], "note": ""},
+        )
+
+
+def _load_sipas(report: LoadReport, fixtures: Path, figures: list[_Figure]) -> None:
+    """SIPAS: sipas_published_more.csv (every row with its source; "NATIONAL AVERAGE" is the national
+    average) → official editions of SIPAS. sipas_published.csv has no source column: a row of it is loaded
+    only as the same figure of a sourced row, otherwise skipped and reported."""
+    sipas = Index.objects.get(code=SIPAS)
+    names = _UnitNames(sipas)
+    results: dict[tuple[int, Unit], _Result] = {}
+    sourced: set[tuple[int, int, Decimal | None, int | None]] = set()
+    for row in _rows("sipas_published_more.csv", fixtures):
+        year, value, rank = int(row["year"]), _dec(row["value"]), _int(row["rank"])
+        if row["province"] == "NATIONAL AVERAGE":
+            if value is None:
+                report.skipped.append(f"SIPAS national average {year}: no value")
+                continue
+            _upsert(
+                report,
+                PublishedAverage,
+                {"index": sipas, "year": year, "region": None},
+                {"average": value, "source_url": row["source_url"], "note": ""},
+            )
+            continue
+        if value is None and rank is None:
+            report.skipped.append(
+                f"SIPAS {year} {row['province']}: neither a value nor a rank in sipas_published_more.csv"
+            )
+            continue
+        remark = _TRAILING_REMARK.search(row["quote"])
+        figure = _Figure(
+            index=sipas,
+            year=year,
+            unit=names.match(year, row["province"]),
+            value=value,
+            rank=rank,
+            source_url=row["source_url"],
+            quote=row["quote"],
+            note=remark.group(1) if remark else "",
+        )
+        figures.append(figure)
+        _add_result(results, figure, note=figure.note)
+        sourced.add((year, figure.unit.pk, value, rank))
+    for row in _rows("sipas_published.csv", fixtures):
+        year, value, rank = int(row["year"]), _dec(row["index_percent"]), _int(row["rank"])
+        unit = names.match(year, row["province"])
+        if (year, unit.pk, value, rank) not in sourced:
+            report.skipped.append(
+                f"SIPAS {year} {row['province']} ({row['index_percent'] or '-'}, rank {row['rank'] or '-'}): "
+                "sipas_published.csv has no source URL and no sourced file gives this figure"
+            )
+    _save_results(report, sipas, results)
+
+
+def _load_part_figures(fixtures: Path, figures: list[_Figure]) -> None:
+    """Parts of the PAR INDEX as published: domain results (par_domain_results.csv; the domain number, when
+    the text starts with one, links the criterion of the year's criteria set) and the 2020 components."""
+    par_index = _par_index()
+    names = _UnitNames(par_index)
+    domains: dict[int, dict[int, Criterion]] = {}
+    for row in _rows("par_domain_results.csv", fixtures):
+        year = int(row["year"])
+        if year not in domains:
+            methodology = _methodology_for(year)
+            domains[year] = (
+                {c.number: c for c in Criterion.objects.domains().filter(methodology=methodology)}
+                if methodology is not None
+                else {}
+            )
+        number = _DOMAIN_NUMBER.match(row["domain"])
+        figures.append(
+            _Figure(
+                index=par_index,
+                year=year,
+                unit=names.match(year, row["province"]),
+                value=_dec(row["value"]),
+                rank=_int(row["rank"]),
+                source_url=row["source_url"],
+                measure=row["domain"],
+                quote=row["quote"],
+                criterion=domains[year].get(int(number.group(1))) if number else None,
+                max_points=_dec(row["max_points"]),
+            )
+        )
+    for row in _rows("par_2020_components.csv", fixtures):
+        year = int(row["year"])
+        unit = names.match(year, row["province"])
+        total = _Figure(
+            index=par_index,
+            year=year,
+            unit=unit,
+            value=_dec(row["value"]),
+            rank=_int(row["rank"]),
+            source_url=row["source_url"],
+            quote=row["quote"],
+        )
+        figures.append(total)
+        figures.extend(
+            dataclasses.replace(total, value=_dec(row[column]), rank=None, measure=measure)
+            for column, measure in COMPONENTS_2020.items()
+        )
+
+
+def _save_figures(report: LoadReport, figures: list[_Figure]) -> None:
+    """Save the figures, one row per natural key (the first row of a key wins: the 2020 totals of two files
+    are one figure). A figure disagrees when another source gives another value or rank of its subject."""
+    unique: dict[tuple[Any, ...], _Figure] = {}
+    for figure in figures:
+        unique.setdefault(figure.key, figure)
+    by_subject: dict[tuple[Any, ...], list[_Figure]] = defaultdict(list)
+    for figure in unique.values():
+        by_subject[figure.subject].append(figure)
+    for figure in unique.values():
+        disagrees = any(
+            _Result(other.value, other.rank, "", "").conflicts(figure.value, figure.rank)
+            for other in by_subject[figure.subject]
+        )
+        _upsert(
+            report,
+            PublishedFigure,
+            {
+                "index": figure.index,
+                "year": figure.year,
+                "unit": figure.unit,
+                "measure": figure.measure,
+                "source_url": figure.source_url,
+                "value": figure.value,
+                "rank": figure.rank,
+            },
+            {
+                "criterion": figure.criterion,
+                "max_points": figure.max_points,
+                "quote": figure.quote,
+                "note": figure.note,
+                "disagrees": disagrees,
+            },
         )
 
 

@@ -29,6 +29,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from parindex.register import rules
+from parindex.register.numbers import format_number
+
 FIRST_YEAR = 2012  # the first PAR INDEX was published for 2012
 LAST_YEAR = 2100
 PAR_INDEX = "PAR_INDEX"  # the code of the national PAR INDEX of provinces, the index of every existing row
@@ -729,6 +732,47 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.criterion.code}: {self.points}"
+
+    def clean(self) -> None:
+        # The one points rule (parindex.register.rules), as the grid, the import and the engine apply it.
+        if not (self.assessment_id and self.criterion_id):
+            return
+        criterion = self.criterion
+        problem = rules.points_problem(self.points, criterion.max_points, not_applicable=self.not_applicable)
+        if problem is not None:
+            raise ValidationError(
+                {"points": points_message(problem, unit=self.assessment.unit, criterion=criterion, points=self.points)}
+            )
+
+
+def points_message(
+    problem: rules.PointsProblem, *, unit: Unit, criterion: Criterion, points: Decimal | None
+) -> str:
+    """The message for a refused value, naming the unit and the criterion (grid, import and admin say the same)."""
+    params = {
+        "unit": unit.name,
+        "criterion": criterion.label,
+        "value": format_number(points) if points is not None and points.is_finite() else "",
+        "max": format_number(criterion.max_points) if criterion.max_points is not None else "",
+    }
+    messages = {
+        rules.PointsProblem.NOT_FINITE: _("%(unit)s – %(criterion)s: giá trị phải là một số hữu hạn."),
+        rules.PointsProblem.NEGATIVE: _("%(unit)s – %(criterion)s: điểm không được âm."),
+        rules.PointsProblem.UNKNOWN_MAXIMUM: _(
+            "%(unit)s – %(criterion)s chưa có điểm tối đa: quản trị viên cần nhập trước."
+        ),
+        rules.PointsProblem.ABOVE_MAXIMUM: _(
+            "%(unit)s – %(criterion)s: điểm %(value)s vượt quá điểm tối đa %(max)s."
+        ),
+        rules.PointsProblem.TOO_MANY_DECIMALS: _(
+            "%(unit)s – %(criterion)s: điểm có tối đa hai chữ số thập phân."
+        ),
+        rules.PointsProblem.NOT_APPLICABLE: _(
+            "%(unit)s – %(criterion)s được đánh dấu không áp dụng cho đơn vị này: không nhập điểm "
+            "(bỏ đánh dấu trước nếu tiêu chí có áp dụng)."
+        ),
+    }
+    return messages[problem] % params
 
 
 class PublishedAverage(models.Model):

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from parindex.register.models import DomainScore, Edition, EditionKind
+from parindex.register.models import Edition, EditionKind, Score
 from scoring.models import YearResult
 from scoring.services import results_recompute
 
@@ -31,12 +31,10 @@ def test_second_visit_reads_the_ranking_from_the_cache(client):
 
 
 def test_a_recompute_shows_the_new_values_at_once(client, django_capture_on_commit_callbacks):
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     client.get(PAGE)  # cached
     top = YearResult.objects.filter(edition=edition).order_by("rank").select_related("unit").first()
-    DomainScore.objects.filter(assessment__edition=edition, assessment__unit=top.unit).update(
-        points=Decimal(0)
-    )
+    Score.objects.filter(assessment__edition=edition, assessment__unit=top.unit).update(points=Decimal(0))
     with django_capture_on_commit_callbacks(execute=True):
         results_recompute(edition=edition, cascade=False)
     reads, page = _reads_results(client)
@@ -68,7 +66,7 @@ def test_reopening_an_edition_hides_it_from_the_public_at_once(
     from parindex.entry.services import edition_reopen
 
     assert 'data-testid="demo-banner"' in client.get(PAGE).content.decode()  # cached
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     approver = django_user_model.objects.create_superuser("phe-duyet-cache", password="x")
     with django_capture_on_commit_callbacks(execute=True):
         edition_reopen(edition=edition, user=approver, reason="Kiểm tra lại số liệu minh họa")

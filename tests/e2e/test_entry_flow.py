@@ -10,9 +10,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
+from parindex.entry.services import editor_assign
 from parindex.register.loading import par_data_load
 from parindex.register.models import (
-    Domain,
+    Criterion,
     Edition,
     EditionKind,
     EditionStatus,
@@ -20,7 +21,7 @@ from parindex.register.models import (
     Methodology,
     Unit,
 )
-from parindex.entry.services import editor_assign
+from tests.entry.entry_helpers import ensure_par_index
 
 PASSWORD = "mat-khau-trinh-duyet-2025"
 # Maxima of the 2022+ methodology are not in our sources; the test sets provisional ones (those of QĐ 2948).
@@ -33,11 +34,15 @@ def _setup() -> tuple[Edition, Unit]:
     par_data_load(with_demo=False)  # idempotent; a transactional test may start from a flushed database
     methodology = Methodology.objects.get(code="QĐ 876/QĐ-BNV")
     for number, maximum in enumerate(MAXIMA, start=1):
-        Domain.objects.filter(methodology=methodology, number=number).update(
+        Criterion.objects.filter(methodology=methodology, number=number).update(
             max_points=Decimal(maximum), max_points_status=MaxPointsStatus.PROVISIONAL
         )
     edition = Edition.objects.create(
-        year=2025, kind=EditionKind.OFFICIAL, status=EditionStatus.DRAFT, methodology=methodology
+        index=ensure_par_index(),
+        year=2025,
+        kind=EditionKind.OFFICIAL,
+        status=EditionStatus.DRAFT,
+        methodology=methodology,
     )
     editor = User.objects.create_user("bien-tap", password=PASSWORD)
     editor_assign(user=editor, edition=edition)
@@ -83,7 +88,7 @@ def test_editor_enters_scores_approver_publishes_public_sees_them(new_page, task
     editor.get_by_role("button", name="Lưu").click()
     expect(editor.locator(".messages")).to_contain_text("Đã lưu: 1 đơn vị mới")
     expect(editor.locator(f'[name="p-{pid}-d1"]')).to_have_value("8,50")
-    assert edition.assessments.get().scores.get(domain__number=1).points == Decimal("8.5")
+    assert edition.assessments.get().scores.get(criterion__number=1).points == Decimal("8.5")
 
     # Not public yet: the public ranking has no 2025 official edition.
     visitor = new_page()

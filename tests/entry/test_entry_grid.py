@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from parindex.register.models import Assessment, DomainScore, EditionStatus, Unit
 from parindex.entry.services import EntryError, RowInput, StaleEditError, scores_save
+from parindex.register.models import Assessment, EditionStatus, Score, Unit
 from tests.entry.entry_helpers import (
     MAXIMA,
     YEAR,
@@ -42,13 +42,13 @@ def _snapshot(edition):
         )
     )
     scores = sorted(
-        DomainScore.objects.filter(assessment__edition=edition).values_list(
-            "assessment__unit_id", "domain__number", "points"
+        Score.objects.filter(assessment__edition=edition).values_list(
+            "assessment__unit_id", "criterion__number", "points"
         )
     )
     history = (
         Assessment.history.filter(edition_id=edition.pk).count()
-        + DomainScore.history.filter(assessment__edition_id=edition.pk).count()
+        + Score.history.filter(assessment__edition_id=edition.pk).count()
     )
     return assessments, scores, history
 
@@ -80,19 +80,25 @@ def test_scores_save_creates_a_full_row_and_records_the_editor(edition, editor):
     assert (report.created, report.updated, report.scores_changed) == (1, 0, 8)
     assessment = Assessment.objects.get(edition=edition, unit=unit)
     assert assessment.version == 1
-    assert {s.domain.number: s.points for s in assessment.scores.all()} == full_points()
+    assert {s.criterion.code: s.points for s in assessment.scores.all()} == full_points()
     assert assessment.history.latest().history_user == editor
-    assert DomainScore.history.filter(assessment_id=assessment.pk).first().history_user == editor
+    assert Score.history.filter(assessment_id=assessment.pk).first().history_user == editor
 
 
 BAD_SERVICE_ROWS = {
-    "above-maximum": ({3: Decimal("14.51")}, None, None, "d3", "vượt quá điểm tối đa 14,5"),
-    "below-zero": ({1: Decimal("-0.01")}, None, None, "d1", "không được âm"),
-    "nan": ({2: Decimal("NaN")}, None, None, "d2", "hữu hạn"),
-    "infinity": ({2: Decimal("Infinity")}, None, None, "d2", "hữu hạn"),
+    "above-maximum": ({"3": Decimal("14.51")}, None, None, "d3", "vượt quá điểm tối đa 14,5"),
+    "below-zero": ({"1": Decimal("-0.01")}, None, None, "d1", "không được âm"),
+    "nan": ({"2": Decimal("NaN")}, None, None, "d2", "hữu hạn"),
+    "infinity": ({"2": Decimal("Infinity")}, None, None, "d2", "hữu hạn"),
     "index-above-100": ({}, Decimal("100.01"), None, "published_index", "từ 0 đến 100"),
     "rank-zero": ({}, Decimal("80"), 0, "published_rank", "từ 1"),
-    "partial-row-without-index": ({1: None, 2: None}, None, None, "row", "thiếu điểm lĩnh vực 1, 2"),
+    "partial-row-without-index": (
+        {"1": None, "2": None},
+        None,
+        None,
+        "row",
+        "thiếu điểm Lĩnh vực 1, Lĩnh vực 2",
+    ),
 }
 
 
@@ -126,9 +132,9 @@ def test_scores_save_refuses_a_unit_that_did_not_exist_that_year(edition, editor
 
 
 def test_scores_save_refuses_a_domain_without_a_known_maximum(edition, editor):
-    from parindex.register.models import Domain
+    from parindex.register.models import Criterion
 
-    Domain.objects.filter(methodology=edition.methodology, number=4).update(max_points=None)
+    Criterion.objects.filter(methodology=edition.methodology, number=4).update(max_points=None)
     with pytest.raises(EntryError) as caught:
         scores_save(edition=edition, rows=[RowInput(units()[0].pk, None, None, full_points())], user=editor)
     assert [e.field for e in caught.value.errors] == ["d4"]
@@ -138,13 +144,13 @@ def test_scores_save_refuses_a_domain_without_a_known_maximum(edition, editor):
 
 def test_scores_save_converts_percent_of_the_domain_maximum_half_up(edition, editor):
     unit = units()[0]
-    percents = {n: Decimal("50") for n in range(1, 9)} | {3: Decimal("33.33")}  # 33.33% of 14.5 = 4.832850
-    scores_save(
-        edition=edition, rows=[RowInput(unit.pk, None, None, percents)], user=editor, mode="percent"
-    )
+    percents = {str(n): Decimal("50") for n in range(1, 9)} | {
+        "3": Decimal("33.33")
+    }  # 33.33% of 14.5 = 4.832850
+    scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, percents)], user=editor, mode="percent")
     stored = dict(
-        DomainScore.objects.filter(assessment__unit=unit, assessment__edition=edition).values_list(
-            "domain__number", "points"
+        Score.objects.filter(assessment__unit=unit, assessment__edition=edition).values_list(
+            "criterion__number", "points"
         )
     )
     assert stored[3] == Decimal("4.83")
@@ -182,12 +188,12 @@ def test_resaving_the_same_values_writes_nothing_and_adds_no_history(edition, ed
 
 def test_resaving_the_percentages_shown_keeps_the_stored_points(edition, editor):
     unit = units()[0]
-    points = full_points() | {3: Decimal("8.33")}
+    points = full_points() | {"3": Decimal("8.33")}
     scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, points)], user=editor)
     before = _snapshot(edition)
     from parindex.entry.services import percent_of_max
 
-    shown = {n: percent_of_max(p, MAXIMA[n - 1]) for n, p in points.items()}
+    shown = {n: percent_of_max(p, MAXIMA[int(n) - 1]) for n, p in points.items()}
     scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, shown)], user=editor, mode="percent")
     assert _snapshot(edition) == before
 
@@ -196,7 +202,9 @@ def test_an_empty_row_removes_the_assessment(edition, editor):
     unit = units()[0]
     scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, full_points())], user=editor)
     report = scores_save(
-        edition=edition, rows=[RowInput(unit.pk, None, None, dict.fromkeys(range(1, 9)))], user=editor
+        edition=edition,
+        rows=[RowInput(unit.pk, None, None, dict.fromkeys(str(n) for n in range(1, 9)))],
+        user=editor,
     )
     assert report.updated == 1
     assert not Assessment.objects.filter(edition=edition, unit=unit).exists()
@@ -205,7 +213,7 @@ def test_an_empty_row_removes_the_assessment(edition, editor):
 def test_stale_version_raises_and_writes_nothing(edition, editor):
     unit = units()[0]
     scores_save(edition=edition, rows=[RowInput(unit.pk, None, None, full_points())], user=editor)
-    changed = full_points() | {1: Decimal("1")}
+    changed = full_points() | {"1": Decimal("1")}
     scores_save(
         edition=edition, rows=[RowInput(unit.pk, None, None, changed, expected_version=1)], user=editor
     )
@@ -213,7 +221,7 @@ def test_stale_version_raises_and_writes_nothing(edition, editor):
     with pytest.raises(StaleEditError) as caught:
         scores_save(
             edition=edition,
-            rows=[RowInput(unit.pk, None, None, full_points() | {1: Decimal("2")}, expected_version=1)],
+            rows=[RowInput(unit.pk, None, None, full_points() | {"1": Decimal("2")}, expected_version=1)],
             user=editor,
         )
     assert caught.value.changed == [unit.pk]
@@ -266,7 +274,7 @@ BAD_CELLS = {
     "nan": ({"d2": "NaN"}, "d2", "không phải là số hợp lệ"),
     "inf": ({"d2": "inf"}, "d2", "không phải là số hợp lệ"),
     "thousands-separator": ({"d2": "1.234,5"}, "d2", "không phải là số hợp lệ"),
-    "empty-required-cell": ({"d5": ""}, None, "thiếu điểm lĩnh vực 5"),
+    "empty-required-cell": ({"d5": ""}, None, "thiếu điểm Lĩnh vực 5"),
     "index-text": ({"d1": "", "index": "tám mươi"}, "index", "không phải là số hợp lệ"),
     "rank-fraction": ({"rank": "2,5"}, "rank", "Thứ hạng phải là số nguyên"),
     "percent-above-100": ({"d4": "101"}, "d4", "phải từ 0 đến 100% điểm tối đa"),
@@ -319,8 +327,8 @@ def test_grid_accepts_a_decimal_comma(edition, client):
     response = client.post(_grid_url(edition), _grid_data(unit, _full_row_text(d1="8,75", d2="9.5")))
     assert response.status_code == 302
     stored = dict(
-        DomainScore.objects.filter(assessment__edition=edition, assessment__unit=unit).values_list(
-            "domain__number", "points"
+        Score.objects.filter(assessment__edition=edition, assessment__unit=unit).values_list(
+            "criterion__number", "points"
         )
     )
     assert (stored[1], stored[2]) == (Decimal("8.75"), Decimal("9.5"))
@@ -337,8 +345,8 @@ def test_grid_in_percent_mode_stores_points_and_shows_percent(edition, client):
     response = client.post(_grid_url(edition), data)
     assert response.status_code == 302
     assert "don_vi=phan_tram" in response["Location"]
-    assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__unit=unit, domain__number=3
+    assert Score.objects.get(
+        assessment__edition=edition, assessment__unit=unit, criterion__number=3
     ).points == Decimal("7.25")
     percent_page = client.get(_grid_url(edition), {"don_vi": "phan_tram"}).content.decode()
     assert f'name="p-{unit.pk}-d3" id="p-{unit.pk}-d3" value="50,00"' in percent_page
@@ -364,9 +372,7 @@ def test_grid_resave_of_unchanged_values_adds_no_history(edition, client):
     page = client.get(_grid_url(edition)).content.decode()
     assert f'name="p-{unit.pk}-version" value="1"' in page
     before = _snapshot(edition)
-    response = client.post(
-        _grid_url(edition), _grid_data(unit, _full_row_text(index="80", rank="3"), "1")
-    )
+    response = client.post(_grid_url(edition), _grid_data(unit, _full_row_text(index="80", rank="3"), "1"))
     assert response.status_code == 302
     assert _snapshot(edition) == before
 
@@ -420,15 +426,15 @@ def test_lost_update_second_editor_is_told_and_sees_the_new_values(edition, edit
     )
     # Nothing was overwritten.
     assert _snapshot(edition) == before
-    assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__unit=first_unit, domain__number=1
+    assert Score.objects.get(
+        assessment__edition=edition, assessment__unit=first_unit, criterion__number=1
     ).points == Decimal("9.25")
 
     # Saving again from the refreshed grid works.
     data[f"p-{first_unit.pk}-version"] = "2"
     assert other_client.post(_grid_url(edition), data).status_code == 302
-    assert DomainScore.objects.get(
-        assessment__edition=edition, assessment__unit=first_unit, domain__number=1
+    assert Score.objects.get(
+        assessment__edition=edition, assessment__unit=first_unit, criterion__number=1
     ).points == Decimal("7")
 
 

@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from parindex.entry.services import par_index
 from parindex.register.models import (
     Assessment,
-    DomainScore,
     Edition,
     EditionEvent,
     EditionKind,
     EditionStatus,
+    Score,
 )
 from tests.entry.entry_helpers import (
     PASSWORD,
@@ -50,6 +51,7 @@ def world():
     """A draft edition (for the grid and publishing), a published one (for reopening) and one user per role."""
     draft = draft_edition()
     published = Edition.objects.create(
+        index=par_index(),
         year=draft.year,
         kind=EditionKind.OFFICIAL,
         status=EditionStatus.PUBLISHED,
@@ -113,9 +115,9 @@ def _state():
     return (
         sorted(Edition.objects.values_list("pk", "status", "year", "kind")),
         sorted(Assessment.objects.values_list("pk", "version", "published_index")),
-        DomainScore.objects.count(),
+        Score.objects.count(),
         EditionEvent.objects.count(),
-        Edition.history.count() + Assessment.history.count() + DomainScore.history.count(),
+        Edition.history.count() + Assessment.history.count() + Score.history.count(),
     )
 
 
@@ -187,9 +189,7 @@ READ_URLS = {
     "edition-list": lambda w: reverse("entry:edition_list"),
     "grid": lambda w: reverse("entry:grid", args=[w["draft"].pk]),
     "edition-history": lambda w: reverse("entry:edition_history", args=[w["draft"].pk]),
-    "assessment-history": lambda w: reverse(
-        "entry:assessment_history", args=[w["draft"].pk, w["unit"].pk]
-    ),
+    "assessment-history": lambda w: reverse("entry:assessment_history", args=[w["draft"].pk, w["unit"].pk]),
 }
 
 

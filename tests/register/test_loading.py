@@ -19,17 +19,17 @@ from parindex.register import demo
 from parindex.register.loading import FIXTURES_DIR, par_data_load
 from parindex.register.models import (
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditionKind,
     EditionStatus,
     MaxPointsStatus,
     Methodology,
-    Unit,
     PublishedAverage,
     Region,
+    Score,
     Succession,
+    Unit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
             Methodology.objects.order_by("pk").values_list("pk", "code", "year_from", "year_until", "is_demo")
         ),
         "domain": list(
-            Domain.objects.order_by("pk").values_list(
+            Criterion.objects.order_by("pk").values_list(
                 "pk", "methodology_id", "number", "max_points", "max_points_status"
             )
         ),
@@ -82,8 +82,8 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
             )
         ),
         "domainscore": list(
-            DomainScore.objects.order_by("pk").values_list(
-                "pk", "assessment_id", "domain_id", "points", "not_applicable"
+            Score.objects.order_by("pk").values_list(
+                "pk", "assessment_id", "criterion_id", "points", "not_applicable"
             )
         ),
         "publishedaverage": list(
@@ -94,7 +94,7 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
         "history": [
             (Edition.history.count(),),
             (Assessment.history.count(),),
-            (DomainScore.history.count(),),
+            (Score.history.count(),),
         ],
     }
 
@@ -140,7 +140,14 @@ def test_merged_unit_lists_the_predecessors_of_the_fixture():
 
 def test_every_official_assessment_has_a_source_url():
     official = Assessment.objects.filter(edition__kind=EditionKind.OFFICIAL)
-    assert official.count() == len(_fixture_rows("par_published_totals.csv"))
+    # Every row of the first totals file is an assessment; the second file adds new units (never a second
+    # assessment of one unit: a disagreeing source stays a PublishedFigure beside it).
+    par = official.filter(edition__index__code="PAR_INDEX")
+    first = {(int(r["year"]), r["province"]) for r in _fixture_rows("par_published_totals.csv")}
+    assert par.count() >= len(first)
+    assert set(par.values_list("edition__year", "unit__name")) >= {
+        (year, name.removeprefix("TP ")) for year, name in first if name != "TP Hồ Chí Minh"
+    }
     assert not official.filter(source_url="").exists()
     validate_url = URLValidator(schemes=["http", "https"])
     for url in official.values_list("source_url", flat=True):
@@ -163,15 +170,20 @@ def test_national_average_without_a_source_is_skipped_and_reported():
 
 
 def test_an_official_published_edition_exists_for_every_year_of_the_totals_file():
-    years = {int(r["year"]) for r in _fixture_rows("par_published_totals.csv")}
-    official = Edition.objects.filter(kind=EditionKind.OFFICIAL)
+    years = {
+        int(r["year"])
+        for name in ("par_published_totals.csv", "par_published_totals_more.csv")
+        for r in _fixture_rows(name)
+    }
+    official = Edition.objects.filter(index__code="PAR_INDEX", kind=EditionKind.OFFICIAL)
     assert set(official.values_list("year", flat=True)) == years
     assert set(official.values_list("status", flat=True)) == {EditionStatus.PUBLISHED}
 
 
 def test_official_editions_use_the_methodology_of_their_year_or_none():
     by_year = {
-        e.year: e.methodology.code if e.methodology else None for e in Edition.objects.filter(kind="official")
+        e.year: e.methodology.code if e.methodology else None
+        for e in Edition.objects.filter(index__code="PAR_INDEX", kind="official")
     }
     assert by_year[2012] is None
     assert by_year[2021] == "QĐ 1150/QĐ-BNV"
@@ -184,12 +196,12 @@ def test_demo_editions_cover_2018_to_2025_with_eight_scores_per_unit():
     for edition in demo_editions:
         units = 34 if edition.year == 2025 else 63
         assert edition.assessments.count() == units, edition.year
-        assert DomainScore.objects.filter(assessment__edition=edition).count() == units * 8, edition.year
+        assert Score.objects.filter(assessment__edition=edition).count() == units * 8, edition.year
 
 
 def test_demo_editions_hold_the_units_of_their_year():
-    edition_2025 = Edition.objects.get(kind=EditionKind.DEMO, year=2025)
-    edition_2024 = Edition.objects.get(kind=EditionKind.DEMO, year=2024)
+    edition_2025 = Edition.objects.get(index__code="PAR_INDEX", kind=EditionKind.DEMO, year=2025)
+    edition_2024 = Edition.objects.get(index__code="PAR_INDEX", kind=EditionKind.DEMO, year=2024)
     assert set(edition_2025.assessments.values_list("unit__valid_from", flat=True)) == {FIRST_DAY_OF_34}
     assert set(edition_2024.assessments.values_list("unit__valid_until", flat=True)) == {LAST_DAY_OF_63}
 
@@ -197,20 +209,23 @@ def test_demo_editions_hold_the_units_of_their_year():
 def test_demo_data_is_labelled_demo_with_provisional_maxima():
     methodology = Methodology.objects.get(code="DEMO")
     assert methodology.is_demo
-    assert set(methodology.domains.values_list("max_points_status", flat=True)) == {
+    assert set(methodology.criteria.values_list("max_points_status", flat=True)) == {
         MaxPointsStatus.PROVISIONAL
     }
-    assert sum(methodology.domains.values_list("max_points", flat=True)) == 100
+    assert sum(methodology.criteria.values_list("max_points", flat=True)) == 100
     demo_editions = Edition.objects.filter(methodology=methodology)
     assert set(demo_editions.values_list("kind", flat=True)) == {EditionKind.DEMO}
     assert all("demo" in e.source for e in demo_editions)
 
 
-def test_domain_maxima_of_qd_876_are_unknown_until_an_admin_sets_them():
-    domains = Domain.objects.filter(methodology__code="QĐ 876/QĐ-BNV")
+def test_four_domain_maxima_of_qd_876_are_sourced_the_others_unknown_until_an_admin_sets_them():
+    domains = Criterion.objects.filter(methodology__code="QĐ 876/QĐ-BNV")
     assert domains.count() == 8
-    assert set(domains.values_list("max_points_status", flat=True)) == {MaxPointsStatus.UNKNOWN}
-    assert set(domains.values_list("max_points", flat=True)) == {None}
+    unknown = domains.filter(number__in=[1, 2, 6, 7])
+    assert set(unknown.values_list("max_points_status", flat=True)) == {MaxPointsStatus.UNKNOWN}
+    assert set(unknown.values_list("max_points", flat=True)) == {None}
+    sourced = dict(domains.exclude(number__in=[1, 2, 6, 7]).values_list("number", "max_points"))
+    assert sourced == {3: Decimal(13), 4: Decimal("10.5"), 5: Decimal(15), 8: Decimal("16.5")}
 
 
 # --- a second load ------------------------------------------------------------------------------------
@@ -243,15 +258,17 @@ def test_loading_again_restores_a_figure_changed_by_hand():
 def test_loading_again_keeps_what_admins_set_where_the_fixtures_know_nothing():
     """Maxima of QĐ 876 and the years of QĐ 2948 are not in our sources, the regions of the 34 units are not
     final, and an approver may reopen an edition: all of that is the admins' once set."""
-    domain = Domain.objects.get(methodology__code="QĐ 876/QĐ-BNV", number=2)
-    Domain.objects.filter(pk=domain.pk).update(
+    domain = Criterion.objects.get(methodology__code="QĐ 876/QĐ-BNV", number=2)
+    Criterion.objects.filter(pk=domain.pk).update(
         max_points=Decimal("6.5"), max_points_status=MaxPointsStatus.PUBLISHED
     )
     Methodology.objects.filter(code="QĐ 2948/QĐ-BNV").update(year_from=2017, year_until=2020)
     hue = Unit.objects.get(slug="hue-2025")
     new_region = Region.objects.exclude(pk=hue.region_id).first()
     Unit.objects.filter(pk=hue.pk).update(region=new_region)
-    Edition.objects.filter(kind=EditionKind.OFFICIAL, year=2023).update(status=EditionStatus.DRAFT)
+    Edition.objects.filter(index__code="PAR_INDEX", kind=EditionKind.OFFICIAL, year=2023).update(
+        status=EditionStatus.DRAFT
+    )
 
     report = par_data_load()
 
@@ -260,13 +277,16 @@ def test_loading_again_keeps_what_admins_set_where_the_fixtures_know_nothing():
     methodology = Methodology.objects.get(code="QĐ 2948/QĐ-BNV")
     assert (methodology.year_from, methodology.year_until) == (2017, 2020)
     assert Unit.objects.get(pk=hue.pk).region == new_region
-    assert Edition.objects.get(kind=EditionKind.OFFICIAL, year=2023).status == EditionStatus.DRAFT
+    assert (
+        Edition.objects.get(index__code="PAR_INDEX", kind=EditionKind.OFFICIAL, year=2023).status
+        == EditionStatus.DRAFT
+    )
     assert sum(report.updated.values()) == 0, report.lines()
 
 
 def test_loading_again_still_corrects_a_published_maximum():
-    domain = Domain.objects.get(methodology__code="QĐ 2948/QĐ-BNV", number=3)
-    Domain.objects.filter(pk=domain.pk).update(max_points=Decimal(14))
+    domain = Criterion.objects.get(methodology__code="QĐ 2948/QĐ-BNV", number=3)
+    Criterion.objects.filter(pk=domain.pk).update(max_points=Decimal(14))
     par_data_load()
     domain.refresh_from_db()
     assert domain.max_points == Decimal("14.5")
@@ -297,9 +317,9 @@ def test_demo_data_in_the_database_is_what_the_generator_gives():
     expected = {(s.unit, s.year, s.domain): s.points for s in demo.generate(old, new, predecessors)}
     stored = {
         (code, year, number): points
-        for code, year, number, points in DomainScore.objects.filter(
+        for code, year, number, points in Score.objects.filter(
             assessment__edition__kind=EditionKind.DEMO
-        ).values_list("assessment__province__code", "assessment__edition__year", "domain__number", "points")
+        ).values_list("assessment__unit__code", "assessment__edition__year", "criterion__number", "points")
     }
     assert stored == expected
 

@@ -13,18 +13,19 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 
+from parindex.entry.services import par_index
 from parindex.register.models import (
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditionKind,
     MaxPointsStatus,
     Methodology,
+    Region,
+    Score,
+    Succession,
     Unit,
     UnitKind,
-    Region,
-    Succession,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +46,10 @@ class World:
     unit: Unit
     other_province: Unit
     methodology: Methodology
-    domain: Domain
+    domain: Criterion
     edition: Edition
     assessment: Assessment
-    score: DomainScore
+    score: Score
     unscored: Assessment  # an assessment of the same edition without domain scores yet
 
 
@@ -58,18 +59,20 @@ def world() -> World:
     unit = Unit.objects.get(slug="gia-lai-2025")
     other_province = Unit.objects.get(slug="dak-lak-2025")
     methodology = Methodology.objects.create(
-        code="TEST 2026", title="Bộ tiêu chí thử", year_from=2026, year_until=2030
+        index=par_index(), code="TEST 2026", title="Bộ tiêu chí thử", year_from=2026, year_until=2030
     )
-    domain = Domain.objects.create(
+    domain = Criterion.objects.create(
         methodology=methodology,
         number=1,
         name_vi="Lĩnh vực thử",
         max_points=Decimal(10),
         max_points_status=MaxPointsStatus.PUBLISHED,
     )
-    edition = Edition.objects.create(year=2026, kind=EditionKind.SELF, methodology=methodology)
+    edition = Edition.objects.create(
+        index=par_index(), year=2026, kind=EditionKind.SELF, methodology=methodology
+    )
     assessment = Assessment.objects.create(edition=edition, unit=unit)
-    score = DomainScore.objects.create(assessment=assessment, domain=domain, points=Decimal(7))
+    score = Score.objects.create(assessment=assessment, criterion=domain, points=Decimal(7))
     unscored = Assessment.objects.create(edition=edition, unit=other_province)
     return World(region, unit, other_province, methodology, domain, edition, assessment, score, unscored)
 
@@ -113,42 +116,42 @@ BAD_INPUTS = {
     "score_below_zero": BadInput(
         build=lambda w: _changed(w.score, points=Decimal("-0.01")),
         message="lớn hơn hoặc bằng",
-        force=lambda w: DomainScore.objects.filter(pk=w.score.pk).update(points=Decimal("-0.01")),
+        force=lambda w: Score.objects.filter(pk=w.score.pk).update(points=Decimal("-0.01")),
     ),
     "score_above_domain_maximum_on_insert": BadInput(
-        build=lambda w: DomainScore(assessment=w.unscored, domain=w.domain, points=Decimal("10.01")),
+        build=lambda w: Score(assessment=w.unscored, criterion=w.domain, points=Decimal("10.01")),
         message="vượt quá điểm tối đa",
-        force=lambda w: DomainScore.objects.bulk_create(
-            [DomainScore(assessment=w.unscored, domain=w.domain, points=Decimal("10.01"))]
+        force=lambda w: Score.objects.bulk_create(
+            [Score(assessment=w.unscored, criterion=w.domain, points=Decimal("10.01"))]
         ),
     ),
     "score_above_domain_maximum_on_update": BadInput(
         build=lambda w: _changed(w.score, points=Decimal(11)),
         message="vượt quá điểm tối đa",
-        force=lambda w: DomainScore.objects.filter(pk=w.score.pk).update(points=Decimal(11)),
+        force=lambda w: Score.objects.filter(pk=w.score.pk).update(points=Decimal(11)),
     ),
-    "score_above_applicable_maximum": BadInput(
-        build=lambda w: _changed(w.score, points=Decimal(9), not_applicable=Decimal(2)),
-        message="vượt quá điểm tối đa 8",
-        force=lambda w: DomainScore.objects.filter(pk=w.score.pk).update(
-            points=Decimal(9), not_applicable=Decimal(2)
-        ),
+    "points_on_a_criterion_not_applicable_to_the_unit": BadInput(
+        build=lambda w: _changed(w.score, points=Decimal(5), not_applicable=True),
+        message="được đánh dấu không áp dụng cho đơn vị này",
+        force=lambda w: Score.objects.filter(pk=w.score.pk).update(points=Decimal(5), not_applicable=True),
     ),
     "second_assessment_same_edition_and_province": BadInput(
         build=lambda w: Assessment(edition=w.edition, unit=w.unit),
-        message="Tỉnh này đã có kết quả trong kỳ đánh giá này",
+        message="Đơn vị này đã có kết quả trong kỳ đánh giá này",
         force=lambda w: Assessment.objects.create(edition=w.edition, unit=w.unit),
     ),
     "province_without_region": BadInput(
         build=lambda w: _new_province(w, region=None),
-        message="không thể để trống",
+        message="Đơn vị cấp tỉnh cần có vùng",
         force=lambda w: _save(_new_province(w, region=None)),
     ),
     "edition_year_before_methodology_years": BadInput(
-        build=lambda w: Edition(year=2025, kind=EditionKind.OFFICIAL, methodology=w.methodology),
+        build=lambda w: Edition(
+            index=par_index(), year=2025, kind=EditionKind.OFFICIAL, methodology=w.methodology
+        ),
         message="nằm ngoài các năm áp dụng",
         force=lambda w: Edition.objects.create(
-            year=2025, kind=EditionKind.OFFICIAL, methodology=w.methodology
+            index=par_index(), year=2025, kind=EditionKind.OFFICIAL, methodology=w.methodology
         ),
     ),
     "edition_year_moved_after_methodology_years": BadInput(
@@ -158,11 +161,17 @@ BAD_INPUTS = {
     ),
     "edition_with_methodology_without_years": BadInput(
         build=lambda w: Edition(
-            year=2026, kind=EditionKind.OFFICIAL, methodology=Methodology.objects.get(code="QĐ 2948/QĐ-BNV")
+            index=par_index(),
+            year=2026,
+            kind=EditionKind.OFFICIAL,
+            methodology=Methodology.objects.get(code="QĐ 2948/QĐ-BNV"),
         ),
         message="chưa có năm áp dụng",
         force=lambda w: Edition.objects.create(
-            year=2026, kind=EditionKind.OFFICIAL, methodology=Methodology.objects.get(code="QĐ 2948/QĐ-BNV")
+            index=par_index(),
+            year=2026,
+            kind=EditionKind.OFFICIAL,
+            methodology=Methodology.objects.get(code="QĐ 2948/QĐ-BNV"),
         ),
     ),
     "succession_to_itself": BadInput(
@@ -173,7 +182,9 @@ BAD_INPUTS = {
         ),
     ),
     "methodology_years_out_of_order": BadInput(
-        build=lambda w: Methodology(code="NGƯỢC", title="Năm ngược", year_from=2025, year_until=2022),
+        build=lambda w: Methodology(
+            index=par_index(), code="NGƯỢC", title="Năm ngược", year_from=2025, year_until=2022
+        ),
         message="Năm kết thúc phải không nhỏ hơn năm bắt đầu",
         force=lambda w: Methodology.objects.filter(pk=w.methodology.pk).update(year_from=2031),
     ),
@@ -199,12 +210,12 @@ BAD_INPUTS = {
     "domain_maximum_zero": BadInput(
         build=lambda w: _changed(w.domain, max_points=Decimal(0)),
         message="lớn hơn hoặc bằng",
-        force=lambda w: Domain.objects.filter(pk=w.domain.pk).update(max_points=Decimal(0)),
+        force=lambda w: Criterion.objects.filter(pk=w.domain.pk).update(max_points=Decimal(0)),
     ),
     "domain_maximum_above_100": BadInput(
         build=lambda w: _changed(w.domain, max_points=Decimal("100.5")),
         message="nhỏ hơn hoặc bằng",
-        force=lambda w: Domain.objects.filter(pk=w.domain.pk).update(max_points=Decimal("100.5")),
+        force=lambda w: Criterion.objects.filter(pk=w.domain.pk).update(max_points=Decimal("100.5")),
     ),
     "province_valid_until_before_valid_from": BadInput(
         build=lambda w: _new_province(w, valid_until=date(2025, 1, 1)),
@@ -251,10 +262,10 @@ def test_score_at_exactly_the_maximum_is_accepted(world: World):
 
 
 def test_score_for_a_domain_with_unknown_maximum_is_refused(world: World):
-    unknown = Domain.objects.create(
+    unknown = Criterion.objects.create(
         methodology=world.methodology, number=2, name_vi="Chưa rõ", max_points_status=MaxPointsStatus.UNKNOWN
     )
-    score = DomainScore(assessment=world.assessment, domain=unknown, points=Decimal(1))
+    score = Score(assessment=world.assessment, criterion=unknown, points=Decimal(1))
     with pytest.raises(ValidationError) as refused:
         score.full_clean()
     assert "chưa có điểm tối đa" in " ".join(refused.value.messages)
@@ -264,7 +275,7 @@ def test_score_for_a_domain_with_unknown_maximum_is_refused(world: World):
 
 def test_same_province_may_have_an_assessment_in_each_edition(world: World):
     other_edition = Edition.objects.create(
-        year=2026, kind=EditionKind.OFFICIAL, methodology=world.methodology
+        index=par_index(), year=2026, kind=EditionKind.OFFICIAL, methodology=world.methodology
     )
     assessment = Assessment(edition=other_edition, unit=world.unit)
     assessment.full_clean()

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.test.utils import CaptureQueriesContext
 
-from parindex.register.models import Assessment, Domain, DomainScore, Edition, EditionKind, Unit
+from parindex.register.models import Assessment, Criterion, Edition, EditionKind, Score, Unit
 from scoring import services
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
 from scoring.services import RecomputeError, is_rank_only, results_recompute
@@ -24,11 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 def demo(year: int) -> Edition:
-    return Edition.objects.get(year=year, kind=EditionKind.DEMO)
+    return Edition.objects.get(index__code="PAR_INDEX", year=year, kind=EditionKind.DEMO)
 
 
 def official(year: int) -> Edition:
-    return Edition.objects.get(year=year, kind=EditionKind.OFFICIAL)
+    return Edition.objects.get(index__code="PAR_INDEX", year=year, kind=EditionKind.OFFICIAL)
 
 
 def snapshot(edition: Edition) -> dict[str, Any]:
@@ -40,9 +40,9 @@ def snapshot(edition: Edition) -> dict[str, Any]:
         )
     }
     domain_rows = {
-        (row.pop("year_result__province_id"), row.pop("domain_id")): row
+        (row.pop("year_result__unit_id"), row.pop("domain_id")): row
         for row in DomainResult.objects.filter(year_result__edition=edition).values(
-            "year_result__province_id", "domain_id", "points", "max_points", "percent", "rank"
+            "year_result__unit_id", "domain_id", "points", "max_points", "percent", "rank"
         )
     }
     region_rows = {
@@ -69,7 +69,7 @@ def round2(value: Decimal) -> Decimal:
     ("year", "kind"), [(2024, EditionKind.DEMO), (2025, EditionKind.DEMO), (2024, EditionKind.OFFICIAL)]
 )
 def test_recomputing_twice_gives_identical_rows(year: int, kind: str) -> None:
-    edition = Edition.objects.get(year=year, kind=kind)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=year, kind=kind)
     results_recompute(edition=edition, cascade=False)
     first = snapshot(edition)
     results_recompute(edition=edition, cascade=False)
@@ -98,13 +98,13 @@ def test_session_results_match_a_fresh_recompute() -> None:
 
 def test_score_above_its_maximum_names_unit_and_domain_and_leaves_results_untouched() -> None:
     edition = demo(2024)
-    domain = Domain.objects.get(methodology=edition.methodology, number=3)
-    scores = DomainScore.objects.filter(assessment__edition=edition, domain=domain)
+    domain = Criterion.objects.get(methodology=edition.methodology, number=3)
+    scores = Score.objects.filter(assessment__edition=edition, criterion=domain)
     highest = scores.aggregate(top=Max("points"))["top"]
-    offenders = set(scores.filter(points=highest).values_list("assessment__province__name", flat=True))
+    offenders = set(scores.filter(points=highest).values_list("assessment__unit__name", flat=True))
     before = snapshot(edition)
     # The trigger checks a score when the score is written, not when a maximum is lowered later.
-    Domain.objects.filter(pk=domain.pk).update(max_points=highest - Decimal("0.01"))
+    Criterion.objects.filter(pk=domain.pk).update(max_points=highest - Decimal("0.01"))
 
     with pytest.raises(RecomputeError) as caught:
         results_recompute(edition=edition)
@@ -121,16 +121,18 @@ def test_score_of_another_methodologys_domain_is_refused_by_name() -> None:
     edition = demo(2024)
     assessment = Assessment.objects.select_related("unit").filter(edition=edition).first()
     assert assessment is not None
-    foreign = Domain.objects.filter(max_points__isnull=False).exclude(methodology=edition.methodology).first()
+    foreign = (
+        Criterion.objects.filter(max_points__isnull=False).exclude(methodology=edition.methodology).first()
+    )
     assert foreign is not None
-    DomainScore.objects.create(assessment=assessment, domain=foreign, points=Decimal(0))
+    Score.objects.create(assessment=assessment, criterion=foreign, points=Decimal(0))
     before = snapshot(edition)
 
     with pytest.raises(RecomputeError) as caught:
         results_recompute(edition=edition)
 
     assert caught.value.messages == [
-        f"{assessment.unit.name}: lĩnh vực {foreign.number} thuộc bộ tiêu chí khác với bộ tiêu chí "
+        f"{assessment.unit.name}: Lĩnh vực {foreign.number} thuộc bộ tiêu chí khác với bộ tiêu chí "
         "của kỳ đánh giá."
     ]
     assert snapshot(edition) == before
@@ -176,9 +178,7 @@ def test_rank_only_row_added_to_a_year_shows_after_recompute() -> None:
 def predecessors_mean_2024(successor_slug: str) -> Decimal:
     predecessors = Unit.objects.filter(successions_out__successor__slug=successor_slug)
     indices = list(
-        YearResult.objects.filter(edition=demo(2024), unit__in=predecessors).values_list(
-            "index", flat=True
-        )
+        YearResult.objects.filter(edition=demo(2024), unit__in=predecessors).values_list("index", flat=True)
     )
     assert len(indices) >= 2
     return round2(sum(indices, Decimal(0)) / len(indices))
@@ -224,8 +224,8 @@ def test_changing_2024_scores_then_recomputing_2024_updates_2025_changes() -> No
     before_2024 = result_of(demo(2024), "ha-giang").index
     before_2025 = result_of(demo(2025), "tuyen-quang-2025").index_change
     # Down by one point per domain: within the maxima, so the trigger accepts it.
-    assert not DomainScore.objects.filter(assessment=ha_giang, points__lt=1).exists()
-    DomainScore.objects.filter(assessment=ha_giang).update(points=F("points") - 1)
+    assert not Score.objects.filter(assessment=ha_giang, points__lt=1).exists()
+    Score.objects.filter(assessment=ha_giang).update(points=F("points") - 1)
 
     results_recompute(edition=demo(2024))
 
@@ -237,7 +237,7 @@ def test_changing_2024_scores_then_recomputing_2024_updates_2025_changes() -> No
 
 def test_recompute_without_cascade_leaves_the_next_year_alone() -> None:
     after = snapshot(demo(2025))
-    DomainScore.objects.filter(assessment__edition=demo(2024), assessment__province__slug="ha-giang").update(
+    Score.objects.filter(assessment__edition=demo(2024), assessment__unit__slug="ha-giang").update(
         points=F("points") - 1
     )
     results_recompute(edition=demo(2024), cascade=False)
@@ -265,7 +265,7 @@ def test_portable_writes_give_the_same_rows_as_copy(
     year: int, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without COPY (the SQLite quick start) the results are written by bulk_create and executemany."""
-    edition = Edition.objects.get(year=year, kind=kind)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=year, kind=kind)
     monkeypatch.setattr(services, "USE_COPY", True)
     results_recompute(edition=edition, cascade=False)
     by_copy = snapshot(edition)
@@ -336,7 +336,7 @@ def test_command_refuses_year_and_all_together() -> None:
 def test_command_reports_bad_data_and_keeps_results() -> None:
     edition = demo(2024)
     before = snapshot(edition)
-    Domain.objects.filter(methodology=edition.methodology, number=1).update(max_points=Decimal("0.5"))
+    Criterion.objects.filter(methodology=edition.methodology, number=1).update(max_points=Decimal("0.5"))
 
     with pytest.raises(CommandError) as caught:
         call_command("recompute_results", "--year", "2024", "--kind", "demo")

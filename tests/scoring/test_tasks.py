@@ -24,22 +24,23 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 import scoring.tasks
 from parindex.celery import app
+from parindex.entry.services import RowInput, scores_save
 from parindex.register.models import (
     Assessment,
-    Domain,
-    DomainScore,
+    Criterion,
     Edition,
     EditionKind,
     EditionStatus,
     MaxPointsStatus,
     Methodology,
+    Region,
+    Score,
     Unit,
     UnitKind,
-    Region,
 )
-from parindex.entry.services import RowInput, scores_save
 from scoring.models import EditionSummary, YearResult
 from scoring.tasks import enqueue_recompute, recompute_edition
+from tests.entry.entry_helpers import ensure_par_index
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +72,7 @@ def eager(settings: Any) -> Iterator[None]:
 
 
 def demo_2024() -> Edition:
-    return Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    return Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
 
 
 def index_of(edition: Edition, slug: str) -> Decimal | None:
@@ -79,7 +80,7 @@ def index_of(edition: Edition, slug: str) -> Decimal | None:
 
 
 def lower_scores(edition: Edition, slug: str) -> None:
-    DomainScore.objects.filter(assessment__edition=edition, assessment__province__slug=slug).update(
+    Score.objects.filter(assessment__edition=edition, assessment__unit__slug=slug).update(
         points=F("points") - 1
     )
 
@@ -143,7 +144,7 @@ def test_bad_data_is_logged_with_its_messages_and_not_retried(
     eager: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     edition = demo_2024()
-    Domain.objects.filter(methodology=edition.methodology, number=2).update(max_points=Decimal("0.5"))
+    Criterion.objects.filter(methodology=edition.methodology, number=2).update(max_points=Decimal("0.5"))
     computed_at = EditionSummary.objects.get(edition=edition).computed_at
 
     with caplog.at_level(logging.ERROR, logger="scoring.tasks"):
@@ -235,16 +236,20 @@ def _tiny_edition(year: int) -> tuple[Edition, dict[str, Assessment]]:
     """Three units, two domains, committed (the test is transactional): what the worker will compute."""
     region = Region.objects.create(name=f"Vùng thử {uuid.uuid4().hex[:6]}", order=90)
     methodology = Methodology.objects.create(
-        code=f"TEST-{uuid.uuid4().hex[:6]}", title="Bộ tiêu chí thử", year_from=year, year_until=year
+        index=ensure_par_index(),
+        code=f"TEST-{uuid.uuid4().hex[:6]}",
+        title="Bộ tiêu chí thử",
+        year_from=year,
+        year_until=year,
     )
-    d1 = Domain.objects.create(
+    d1 = Criterion.objects.create(
         methodology=methodology,
         number=1,
         name_vi="Một",
         max_points=Decimal(40),
         max_points_status=MaxPointsStatus.PROVISIONAL,
     )
-    d2 = Domain.objects.create(
+    d2 = Criterion.objects.create(
         methodology=methodology,
         number=2,
         name_vi="Hai",
@@ -252,7 +257,11 @@ def _tiny_edition(year: int) -> tuple[Edition, dict[str, Assessment]]:
         max_points_status=MaxPointsStatus.PROVISIONAL,
     )
     edition = Edition.objects.create(
-        year=year, kind=EditionKind.SELF, status=EditionStatus.DRAFT, methodology=methodology
+        index=ensure_par_index(),
+        year=year,
+        kind=EditionKind.SELF,
+        status=EditionStatus.DRAFT,
+        methodology=methodology,
     )
     assessments = {}
     for name, p1, p2 in (("An", "30", "50"), ("Bình", "35", "45"), ("Cường", "20", "30")):
@@ -265,8 +274,8 @@ def _tiny_edition(year: int) -> tuple[Edition, dict[str, Assessment]]:
             region=region,
         )
         assessment = Assessment.objects.create(edition=edition, unit=unit)
-        DomainScore.objects.create(assessment=assessment, domain=d1, points=Decimal(p1))
-        DomainScore.objects.create(assessment=assessment, domain=d2, points=Decimal(p2))
+        Score.objects.create(assessment=assessment, criterion=d1, points=Decimal(p1))
+        Score.objects.create(assessment=assessment, criterion=d2, points=Decimal(p2))
         assessments[name] = assessment
     return edition, assessments
 
@@ -337,10 +346,7 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
             _wait_until(lambda: YearResult.objects.filter(edition=edition).count() == 3, 60, worker, log)
 
             # An: 80/100, Bình: 80/100, Cường: 50/100 → ties share rank 1, the next is 3rd.
-            rows = {
-                r.unit.name: r
-                for r in YearResult.objects.filter(edition=edition).select_related("unit")
-            }
+            rows = {r.unit.name: r for r in YearResult.objects.filter(edition=edition).select_related("unit")}
             assert {n: (r.index, r.rank) for n, r in rows.items()} == {
                 "Tỉnh An": (Decimal("80.00"), 1),
                 "Tỉnh Bình": (Decimal("80.00"), 1),
@@ -354,20 +360,16 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
             cuong = assessments["Cường"]
             scores_save(
                 edition=edition,
-                rows=[RowInput(cuong.unit_id, None, None, {1: Decimal(40), 2: Decimal(55)})],
+                rows=[RowInput(cuong.unit_id, None, None, {"1": Decimal(40), "2": Decimal(55)})],
                 user=admin,
             )
             _wait_until(
-                lambda: YearResult.objects.filter(
-                    edition=edition, rank=1, unit__name="Tỉnh Cường"
-                ).exists(),
+                lambda: YearResult.objects.filter(edition=edition, rank=1, unit__name="Tỉnh Cường").exists(),
                 60,
                 worker,
                 log,
             )
-            assert {
-                r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)
-            } == {
+            assert {r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
                 "Tỉnh An": (Decimal("80.00"), 2),
                 "Tỉnh Bình": (Decimal("80.00"), 2),
                 "Tỉnh Cường": (Decimal("95.00"), 1),
@@ -395,7 +397,7 @@ def test_without_redis_a_save_recomputes_inline() -> None:
         "from parindex.entry.services import RowInput, scores_save\n"
         "assert settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL is None\n"
         f"edition = Edition.objects.get(pk={edition.pk})\n"
-        f"row = RowInput({assessments['Cường'].unit_id}, None, None, {{1: Decimal(40), 2: Decimal(55)}})\n"
+        f"row = RowInput({assessments['Cường'].unit_id}, None, None, {{'1': Decimal(40), '2': Decimal(55)}})\n"
         "scores_save(edition=edition, rows=[row], user=User.objects.get(username='quan-tri-inline'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from parindex.transfer import exporting, importing
 from parindex.register.models import Assessment, Edition, EditionKind, EditionStatus, ImportJobStatus, Unit
+from parindex.transfer import exporting, importing
 from parindex.transfer.spreadsheets import read_table
 from tests.transfer.test_import import GOOD_ROWS, PASSWORD, counts, make_edition, run_import, upload
 from tests.transfer.test_spreadsheets import data_row, xlsx_bytes
@@ -98,15 +98,14 @@ def test_export_then_import_changes_nothing(filled_edition, admin_user, fmt):
     assert job.status == ImportJobStatus.DONE
     assert counts() == before
     assert (
-        dict(Assessment.objects.filter(edition=filled_edition).values_list("unit_id", "version"))
-        == versions
+        dict(Assessment.objects.filter(edition=filled_edition).values_list("unit_id", "version")) == versions
     )
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_export_of_a_whole_published_edition_reads_back_unchanged(admin_user, fmt):
     """The demo edition of 2024: 63 units × 8 domains, published (so nothing may change, and nothing does)."""
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     content = exporting.to_xlsx(edition) if fmt == "xlsx" else exporting.to_csv(edition)
     preview = importing.import_preview(
         edition=edition, upload=upload(content, f"demo.{fmt}"), user=admin_user
@@ -117,7 +116,7 @@ def test_export_of_a_whole_published_edition_reads_back_unchanged(admin_user, fm
 
 
 def test_export_of_a_2025_edition_reads_back_to_the_34_units(admin_user):
-    edition = Edition.objects.get(year=2025, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2025, kind=EditionKind.DEMO)
     preview = importing.import_preview(
         edition=edition, upload=upload(exporting.to_xlsx(edition)), user=admin_user
     )
@@ -192,7 +191,7 @@ def test_exports_of_drafts_are_for_staff_and_published_for_any_user(
     client, who, draft_status, published_status
 ):
     draft = make_edition(2024)
-    published = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    published = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     client = _client_for(client, who)
     assert client.get(reverse("transfer:export", args=[draft.pk, "xlsx"])).status_code == draft_status
     assert client.get(reverse("transfer:export", args=[published.pk, "csv"])).status_code == published_status
@@ -215,7 +214,7 @@ def test_exports_of_drafts_are_for_staff_and_published_for_any_user(
 )
 def test_downloads_are_attachments_with_clear_names(client, admin_user, name, kwargs, content_type, filename):
     client.force_login(admin_user)
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     response = client.get(reverse(name, kwargs={"edition_id": edition.pk, **kwargs}))
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
@@ -224,13 +223,13 @@ def test_downloads_are_attachments_with_clear_names(client, admin_user, name, kw
 
 def test_unknown_format_is_not_found(client, admin_user):
     client.force_login(admin_user)
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     assert client.get(reverse("transfer:export", args=[edition.pk, "pdf"])).status_code == 404
 
 
 def test_export_reads_in_a_fixed_number_of_queries(client, admin_user, django_assert_max_num_queries):
     client.force_login(admin_user)
-    edition = Edition.objects.get(year=2024, kind=EditionKind.DEMO)
+    edition = Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("transfer:export", args=[edition.pk, "csv"]))
     assert response.status_code == 200

@@ -13,11 +13,10 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.urls import reverse
 
-from parindex.transfer import importing
 from parindex.celery import app as celery_app
+from parindex.entry.services import editor_assign, par_index
 from parindex.register.models import (
     Assessment,
-    DomainScore,
     Edition,
     EditionKind,
     EditionStatus,
@@ -25,9 +24,10 @@ from parindex.register.models import (
     ImportJobStage,
     ImportJobStatus,
     Methodology,
+    Score,
     Unit,
 )
-from parindex.entry.services import editor_assign
+from parindex.transfer import importing
 from tests.transfer.test_spreadsheets import HEAD, POINTS, csv_bytes, data_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,11 @@ PASSWORD = "mat-khau-thu-nghiem-2025"
 def make_edition(year: int = 2024, kind: str = EditionKind.SELF) -> Edition:
     """A draft edition under the demo methodology (maxima 10/10/14.5/11/16/7/16/15.5, years 2018–2025)."""
     return Edition.objects.create(
-        year=year, kind=kind, status=EditionStatus.DRAFT, methodology=Methodology.objects.get(code="DEMO")
+        index=par_index(),
+        year=year,
+        kind=kind,
+        status=EditionStatus.DRAFT,
+        methodology=Methodology.objects.get(code="DEMO"),
     )
 
 
@@ -69,9 +73,9 @@ def counts() -> tuple[int, ...]:
     """Everything an import could write, history included."""
     return (
         Assessment.objects.count(),
-        DomainScore.objects.count(),
+        Score.objects.count(),
         Assessment.history.count(),
-        DomainScore.history.count(),
+        Score.history.count(),
     )
 
 
@@ -90,7 +94,7 @@ def run_import(edition: Edition, content: bytes, user: User, name: str = "ket-qu
 
 def stored(edition: Edition, name: str) -> tuple[Decimal | None, int | None, dict[int, Decimal]]:
     a = Assessment.objects.get(edition=edition, unit__name=name)
-    return a.published_index, a.published_rank, {s.domain.number: s.points for s in a.scores.all()}
+    return a.published_index, a.published_rank, {s.criterion.number: s.points for s in a.scores.all()}
 
 
 GOOD_ROWS = [
@@ -138,7 +142,7 @@ BAD_INPUTS = {
         lambda: xlsx_bytes(
             [*GOOD_ROWS, data_row("Quảng Nam", points=["8", "9", None, *POINTS[3:]], index=None)]
         ),
-        "thiếu điểm lĩnh vực 3",
+        "thiếu điểm Lĩnh vực 3",
     ),
     "empty-unit-name": (lambda: xlsx_bytes([*GOOD_ROWS, data_row(None)]), "Tên tỉnh, thành phố bị trống"),
     "unknown-unit": (lambda: xlsx_bytes([*GOOD_ROWS, data_row("Tỉnh Mộng Mơ")]), "Không tìm thấy"),
@@ -353,7 +357,9 @@ def test_empty_cells_keep_stored_values_and_name_only_rows_are_skipped(edition, 
 
 
 def test_index_and_rank_without_domain_columns_are_enough(admin_user):
-    edition = Edition.objects.create(year=2019, kind=EditionKind.SELF, status=EditionStatus.DRAFT)
+    edition = Edition.objects.create(
+        index=par_index(), year=2019, kind=EditionKind.SELF, status=EditionStatus.DRAFT
+    )
     content = csv_bytes([["Hà Nội", "88,1", "7"], ["TP.HCM", "86", "9"]], head=["Tỉnh", "Chỉ số", "Xếp hạng"])
     job = run_import(edition, content, admin_user, name="tong-hop.csv")
     assert job.status == ImportJobStatus.DONE, job.messages
@@ -361,13 +367,16 @@ def test_index_and_rank_without_domain_columns_are_enough(admin_user):
 
 
 def test_domain_points_for_an_edition_without_methodology_are_refused(admin_user):
-    edition = Edition.objects.create(year=2019, kind=EditionKind.SELF, status=EditionStatus.DRAFT)
+    edition = Edition.objects.create(
+        index=par_index(), year=2019, kind=EditionKind.SELF, status=EditionStatus.DRAFT
+    )
     preview = importing.import_preview(edition=edition, upload=upload(xlsx_bytes(GOOD_ROWS)), user=admin_user)
     assert "chưa có bộ tiêu chí" in all_messages(preview)
 
 
 def test_unknown_domain_maximum_is_an_error_naming_the_domain(admin_user):
     edition = Edition.objects.create(
+        index=par_index(),
         year=2023,
         kind=EditionKind.SELF,
         status=EditionStatus.DRAFT,
@@ -406,9 +415,7 @@ def test_someone_saving_between_preview_and_confirm_stops_the_import(edition, ad
 def test_an_editor_may_import_only_the_provinces_assigned(edition):
     editor = User.objects.create_user("bien-tap", password=PASSWORD)
     editor.groups.add(Group.objects.get(name="editor"))
-    editor_assign(
-        user=editor, edition=edition, unit=Unit.objects.valid_in_year(2024).get(name="Hà Nội")
-    )
+    editor_assign(user=editor, edition=edition, unit=Unit.objects.valid_in_year(2024).get(name="Hà Nội"))
     preview = importing.import_preview(edition=edition, upload=upload(xlsx_bytes(GOOD_ROWS)), user=editor)
     assert [bool(r.errors) for r in preview.rows] == [False, True]
     assert "không được phân công" in preview.rows[1].errors[0]

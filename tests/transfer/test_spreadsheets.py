@@ -15,8 +15,8 @@ from openpyxl import Workbook
 
 from parindex.transfer.spreadsheets import (
     INDEX,
-    UNIT,
     RANK,
+    UNIT,
     YEAR,
     SpreadsheetError,
     decode_text,
