@@ -202,9 +202,12 @@ def _foreign_domain_messages(foreign: list[tuple[int, int]], assessments: list[t
 
 def problem_message(problem: calc.Problem, units: Mapping[str, Unit]) -> str:
     """A calculation problem in the interface language, naming the unit and the domain."""
-    unit = units.get(problem.unit)
-    unit = unit.name if unit else problem.unit
-    params = {"unit": unit, "domain": problem.domain, "detail": problem.detail}
+    named = units.get(problem.unit)
+    params = {
+        "unit": named.name if named else problem.unit,
+        "domain": problem.domain,
+        "detail": problem.detail,
+    }
     messages = {
         calc.ProblemCode.UNKNOWN_MAXIMUM: _(
             "%(unit)s: lĩnh vực %(domain)s chưa có điểm tối đa trong bộ tiêu chí; quản trị viên cần nhập trước."

@@ -28,7 +28,7 @@ HOME_VI = ["Bảng xếp hạng Chỉ số cải cách hành chính cấp tỉnh
 HOME_EN = [
     "Provincial Public Administration Reform Index (PAR INDEX) rankings",
     "Rank change",
-    "Unit/city",
+    "Province/city",
 ]
 LOGIN_VI = ["Tên đăng nhập", "Mật khẩu", "Đăng nhập"]
 LOGIN_EN = ["Username", "Password", "Log in"]

@@ -38,7 +38,7 @@ from parindex.register.models import (
     points_message,
 )
 from parindex.register.numbers import format_number
-from parindex.register.selectors import entry_criteria, unit_misfit
+from parindex.register.selectors import assessments_with_scores, entry_criteria, unit_misfit
 from scoring.calculation import round_half_up
 from scoring.services import public_pages_invalidate
 from scoring.tasks import enqueue_recompute
@@ -229,7 +229,11 @@ def _plan(
                             uid,
                             cell,
                             _("%(unit)s – %(criterion)s: %(value)s%% phải từ 0 đến 100%% điểm tối đa.")
-                            % {"unit": unit.name, "criterion": criterion.label, "value": format_number(value)},
+                            % {
+                                "unit": unit.name,
+                                "criterion": criterion.label,
+                                "value": format_number(value),
+                            },
                         )
                     )
                     continue
@@ -294,13 +298,10 @@ def database_refusal_message(error: Exception) -> str:
 
 
 def _load_stored(edition: Edition, unit_ids: Sequence[int], *, lock: bool) -> dict[int, Assessment]:
-    queryset = Assessment.objects.filter(edition=edition, unit_id__in=unit_ids)
+    queryset = assessments_with_scores(edition, unit_ids)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    return {
-        a.unit_id: a
-        for a in queryset.prefetch_related("scores__criterion").order_by("pk")  # lock order: by primary key
-    }
+    return {a.unit_id: a for a in queryset.order_by("pk")}  # lock order: by primary key
 
 
 def _check_access(*, edition: Edition, rows: Sequence[RowInput], user: User) -> None:

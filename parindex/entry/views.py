@@ -75,8 +75,8 @@ class GridCell:
     label: str
     value: str
     error: str = ""
-    yours: str = ""
-    not_applicable: bool = False  # the criterion does not apply to the unit: no input, "KAD" shown  # after a stale save: what this editor had typed, when it differs from the new value
+    yours: str = ""  # after a stale save: what this editor had typed, when it differs from the new value
+    not_applicable: bool = False  # the criterion does not apply to the unit: no input, "KAD" shown
 
     @property
     def error_id(self) -> str:

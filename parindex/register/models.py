@@ -187,7 +187,7 @@ def unit_problem(unit: Unit) -> str:
     """Why `unit`'s level and parent do not fit (a department or commune belongs to a province), or ""."""
     parent = unit.parent if unit.parent_id else None
     if unit.level == UnitLevel.PROVINCE:
-        return _("Đơn vị cấp tỉnh không thuộc đơn vị nào.") if parent is not None else ""
+        return str(_("Đơn vị cấp tỉnh không thuộc đơn vị nào.")) if parent is not None else ""
     if parent is None:
         return _("%(name)s: sở và xã phải thuộc một tỉnh, thành phố.") % {"name": unit.name}
     if parent.level != UnitLevel.PROVINCE:
@@ -464,6 +464,13 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.code}. {self.name_vi}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The code is the path of numbers: derived, never typed, so it cannot disagree with the tree.
+        parent = self.parent if self.parent_id else None
+        self.level = parent.level + 1 if parent is not None else DOMAIN
+        self.code = f"{parent.code}.{self.number}" if parent is not None else str(self.number)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def label(self) -> str:
         """How a person names it: "Lĩnh vực 3", "Tiêu chí 3.2", "Tiêu chí thành phần 3.2.1"."""
@@ -472,13 +479,6 @@ class Criterion(models.Model):
         if self.level == CRITERION:
             return _("Tiêu chí %(code)s") % {"code": self.code}
         return _("Tiêu chí thành phần %(code)s") % {"code": self.code}
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # The code is the path of numbers: derived, never typed, so it cannot disagree with the tree.
-        parent = self.parent if self.parent_id else None
-        self.level = parent.level + 1 if parent is not None else DOMAIN
-        self.code = f"{parent.code}.{self.number}" if parent is not None else str(self.number)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class MethodologyPart(models.Model):
@@ -741,7 +741,11 @@ class Score(models.Model):
         problem = rules.points_problem(self.points, criterion.max_points, not_applicable=self.not_applicable)
         if problem is not None:
             raise ValidationError(
-                {"points": points_message(problem, unit=self.assessment.unit, criterion=criterion, points=self.points)}
+                {
+                    "points": points_message(
+                        problem, unit=self.assessment.unit, criterion=criterion, points=self.points
+                    )
+                }
             )
 
 

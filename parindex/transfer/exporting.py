@@ -70,15 +70,18 @@ def edition_rows(edition: Edition, *, empty: bool = False) -> list[list[Any]]:
 
 
 def sheet_title(edition: Edition) -> str:
-    # Demo data is labelled wherever it shows, exported files included.
-    return f"PAR INDEX {edition.year} DEMO" if edition.is_demo else f"PAR INDEX {edition.year}"
+    # Demo data is labelled wherever it shows, exported files included. Excel allows 31 characters.
+    title = f"{edition.index.short_name} {edition.year}"
+    return f"{title[:26]} DEMO" if edition.is_demo else title[:31]
 
 
 def filename(edition: Edition, extension: str, *, template: bool = False) -> str:
+    """ "par-index-2024-official.xlsx", "sipas-2024-official.csv": the index's code, the year and the kind."""
+    index = edition.index.code.lower().replace("_", "-")
     stem = (
-        f"mau-nhap-par-index-{edition.year}-{edition.kind}"
+        f"mau-nhap-{index}-{edition.year}-{edition.kind}"
         if template
-        else f"par-index-{edition.year}-{edition.kind}"
+        else f"{index}-{edition.year}-{edition.kind}"
     )
     return f"{stem}.{extension}"
 

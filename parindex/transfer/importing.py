@@ -1,8 +1,8 @@
 """Spreadsheet import: upload → preview (per-row errors and the difference from what is stored) → confirm.
 
-The preview reads the file (parindex.transfer.spreadsheets), matches every unit through its aliases for the edition's
-year, parses every cell (parindex.register.numbers) and asks `parindex.entry.services.scores_check` for the rules the grid
-uses (domain maxima, missing domains, published editions), so that a file that previews without errors saves
+The preview reads the file (parindex.transfer.spreadsheets), matches every unit through its aliases for the
+edition's year, parses every cell (parindex.register.numbers) and asks `parindex.entry.services.scores_check` for
+the rules the grid uses (domain maxima, missing domains, published editions), so that a file that previews without errors saves
 without errors. The confirmation reads the stored file again and writes through `scores_save` (atomic,
 audited, versioned, recomputed): nothing is saved if any row fails.
 
@@ -49,7 +49,7 @@ from parindex.register.models import (
     Unit,
 )
 from parindex.register.names import UnitMatcher, UnknownUnit, name_key
-from parindex.register.numbers import NumberError, parse_decimal, parse_rank
+from parindex.register.numbers import NumberError, format_number, parse_decimal, parse_rank
 from parindex.register.selectors import assessments_with_scores, entry_criteria
 from parindex.transfer.spreadsheets import (
     RawRow,
@@ -63,7 +63,6 @@ from parindex.transfer.spreadsheets import (
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 200  # rows between two progress writes of a job
-CENT = Decimal("0.01")
 
 # "Tây Ninh (từ 01/07/2025)": the label the site gives a unit created in the 2025 reorganisation.
 _VALID_FROM_SUFFIX = re.compile(
@@ -176,12 +175,8 @@ class _Analysis:
 
 
 def fmt(value: Decimal | int | None) -> str:
-    """A value as the preview shows it: Vietnamese decimal comma, two decimals for points and indices."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{value.quantize(CENT):f}".replace(".", ",")
+    """A value as the preview shows it: the one number formatter (two decimals, decimal comma in Vietnamese)."""
+    return format_number(value)
 
 
 @dataclass

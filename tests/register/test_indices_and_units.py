@@ -420,3 +420,18 @@ def test_bad_register_input_is_refused_with_a_message_naming_it(build, message):
     with pytest.raises(ValidationError) as refused:
         build().full_clean()
     assert message in str(refused.value)
+
+
+def test_the_database_is_the_last_guard_and_its_refusal_is_a_message_not_a_server_error(admin, monkeypatch):
+    """Were the points rule ever to let a value through, the trigger refuses it and the user reads why."""
+    edition = draft_edition()
+    unit = units(YEAR)[0]
+    monkeypatch.setattr("parindex.register.rules.points_problem", lambda *args, **kwargs: None)
+    with pytest.raises(EntryError) as refused:
+        scores_save(
+            edition=edition, rows=[RowInput(unit.pk, None, None, full_points() | {"1": D(11)})], user=admin
+        )
+    (error,) = refused.value.errors
+    assert error.message.startswith("Cơ sở dữ liệu từ chối lưu (points 11.00 exceed the maximum 10.00")
+    assert "Chưa lưu gì" in error.message
+    assert not Assessment.objects.filter(edition=edition).exists()

@@ -34,5 +34,5 @@ def test_english_admin_names_models_in_the_plural(client, django_user_model):
     client.force_login(django_user_model.objects.create_superuser("quan-tri-en", password="x"))
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     index = client.get("/quan-tri/").content.decode()
-    assert "Provinces/cities" in index
+    assert "Units" in index
     assert "Editions" in index
