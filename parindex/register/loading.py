@@ -450,6 +450,21 @@ def _save_results(report: LoadReport, index: Index, results: dict[tuple[int, Uni
         )
 
 
+def _totals_figure(index: Index, names: _UnitNames, row: dict[str, str]) -> _Figure:
+    """A row of par_published_totals*.csv (year, province, index_percent, rank, note, source_url[, quote])."""
+    year = int(row["year"])
+    return _Figure(
+        index=index,
+        year=year,
+        unit=names.match(year, row["province"]),
+        value=_dec(row["index_percent"]),
+        rank=_int(row["rank"]),
+        source_url=row["source_url"],
+        quote=row.get("quote", ""),
+        note=row["note"],
+    )
+
+
 def _load_official_figures(report: LoadReport, fixtures: Path, figures: list[_Figure]) -> None:
     """PAR INDEX totals: par_published_totals.csv, then par_published_totals_more.csv (new rows, blanks
     filled, original sources; its "conflicts with …" rows are figures only), and the published averages."""
@@ -458,30 +473,11 @@ def _load_official_figures(report: LoadReport, fixtures: Path, figures: list[_Fi
     regions = {r.name: r for r in Region.objects.all()}
     results: dict[tuple[int, Unit], _Result] = {}
     for row in _rows("par_published_totals.csv", fixtures):
-        year = int(row["year"])
-        figure = _Figure(
-            index=par_index,
-            year=year,
-            unit=names.match(year, row["province"]),
-            value=_dec(row["index_percent"]),
-            rank=_int(row["rank"]),
-            source_url=row["source_url"],
-            note=row["note"],
-        )
+        figure = _totals_figure(par_index, names, row)
         figures.append(figure)
         _add_result(results, figure, note=row["note"])
     for row in _rows("par_published_totals_more.csv", fixtures):
-        year = int(row["year"])
-        figure = _Figure(
-            index=par_index,
-            year=year,
-            unit=names.match(year, row["province"]),
-            value=_dec(row["index_percent"]),
-            rank=_int(row["rank"]),
-            source_url=row["source_url"],
-            quote=row["quote"],
-            note=row["note"],
-        )
+        figure = _totals_figure(par_index, names, row)
         figures.append(figure)
         if row["note"].startswith(FILLING_NOTES):
             _add_result(results, figure)
