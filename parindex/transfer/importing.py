@@ -2,9 +2,9 @@
 
 The preview reads the file (parindex.transfer.spreadsheets), matches every unit through its aliases for the
 edition's year, parses every cell (parindex.register.numbers) and asks `parindex.entry.services.scores_check` for
-the rules the grid uses (domain maxima, missing domains, published editions), so that a file that previews without errors saves
-without errors. The confirmation reads the stored file again and writes through `scores_save` (atomic,
-audited, versioned, recomputed): nothing is saved if any row fails.
+the rules the grid uses (domain maxima, missing domains, published editions), so that a file that previews without
+errors saves without errors. The confirmation reads the stored file again and writes through `scores_save`
+(atomic, audited, versioned, recomputed): nothing is saved if any row fails.
 
 Rules of the file, shown on the upload page:
 - a cell left empty keeps the stored value (an import never deletes; the grid does);
