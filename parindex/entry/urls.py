@@ -9,6 +9,7 @@ app_name = "entry"
 urlpatterns = [
     path("", views.edition_list, name="edition_list"),
     path("tao-ky/", views.edition_create_view, name="edition_create"),
+    path("<int:edition_id>/", views.edition_detail, name="edition_detail"),
     path("<int:edition_id>/bang/", views.edition_grid, name="grid"),
     path("<int:edition_id>/cong-bo/", views.edition_publish_view, name="publish"),
     path("<int:edition_id>/mo-lai/", views.edition_reopen_view, name="reopen"),

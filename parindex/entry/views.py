@@ -26,6 +26,7 @@ from parindex.entry.forms import (
     input_name,
     parse_grid,
 )
+from parindex.entry.results import results_context
 from parindex.entry.services import (
     CellError,
     EntryError,
@@ -38,6 +39,7 @@ from parindex.entry.services import (
     scores_check,
     scores_save,
 )
+from parindex.entry.setup import setup_context
 from parindex.register import permissions
 from parindex.register.models import Criterion, Edition, EditionStatus, Unit
 
@@ -53,7 +55,7 @@ def _require(allowed: bool) -> None:
 @require_http_methods(["GET"])
 def edition_list(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_view_drafts(request.user))
-    editions = Edition.objects.select_related("methodology").order_by("-year", "kind")
+    editions = Edition.objects.select_related("methodology").order_by("index__order", "-year", "kind")
     rows = [
         (progress, permissions.can_edit(request.user, progress.edition))
         for progress in entry_selectors.editions_with_progress(editions)
@@ -63,6 +65,25 @@ def edition_list(request: HttpRequest) -> HttpResponse:
         "parindex/edition_list.html",
         {"rows": rows, "can_publish": permissions.can_publish(request.user)},
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def edition_detail(request: HttpRequest, edition_id: int) -> HttpResponse:
+    """One edition: what it is, how far entry got, its setup (criteria set, maxima, editors) and the state of
+    its results (current or not, published ranks that differ from the computed ones)."""
+    edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
+    _require(permissions.can_view_drafts(request.user))
+    (progress,) = entry_selectors.editions_with_progress([edition])
+    context: dict[str, object] = {
+        "edition": edition,
+        "progress": progress,
+        "can_edit": permissions.can_edit(request.user, edition),
+        "can_publish": permissions.can_publish(request.user),
+    }
+    context |= setup_context(request, edition)
+    context |= results_context(request, edition)
+    return render(request, "parindex/edition_detail.html", context)
 
 
 # --- The year grid ----------------------------------------------------------------------------------------
