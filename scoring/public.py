@@ -1,0 +1,282 @@
+"""What the public reads of an index's year: the ranking with every computed figure, the regions, the domains and
+the sources, in a fixed number of queries whatever the number of units. The ranking page, its downloads and the
+API all read through here, so they show the same rows, the same rank, the same sources.
+
+Rules written once here:
+- ``shown_rank``: which rank a row shows (computed in a complete year; the published one, when there is one, in a
+  partial year, since a computed rank only ranks the units we hold);
+- ``band_for``: the band of a rank (top 20 / 21–40 / 41 and below for 63 units, scaled for another count);
+- ``missing_reason``: why a value is missing ("chỉ công bố thứ hạng"), never "None".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from parindex.register.models import (
+    Criterion,
+    Edition,
+    EditionKind,
+    EditionStatus,
+    Index,
+    PublishedAverage,
+    PublishedFigure,
+    Region,
+    Unit,
+)
+from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
+
+UNITS_BEFORE_2025 = 63  # the band thresholds 20 and 40 are the press's, for 63 provinces
+
+
+class Band(StrEnum):
+    TOP = "top"  # 1–20 of 63
+    MIDDLE = "middle"  # 21–40 of 63
+    BOTTOM = "bottom"  # 41 and below
+
+
+def band_limits(unit_count: int) -> tuple[int, int]:
+    """The last rank of the top band and of the middle band: (20, 40) for 63 units, scaled for another count
+    (34 units: (11, 22)), rounded half up; the press quotes "4/8 lĩnh vực trong nhóm 20 tỉnh dẫn đầu"."""
+    if unit_count <= 0 or unit_count == UNITS_BEFORE_2025:
+        return 20, 40
+    top = max((unit_count * 20 * 2 + UNITS_BEFORE_2025) // (2 * UNITS_BEFORE_2025), 1)
+    middle = (unit_count * 40 * 2 + UNITS_BEFORE_2025) // (2 * UNITS_BEFORE_2025)
+    return top, max(middle, top + 1)
+
+
+def band_for(rank: int, unit_count: int) -> Band:
+    top, middle = band_limits(unit_count)
+    if rank <= top:
+        return Band.TOP
+    if rank <= middle:
+        return Band.MIDDLE
+    return Band.BOTTOM
+
+
+def shown_rank(result: YearResult, complete: bool) -> tuple[int, str]:
+    """(the rank a row shows, "computed" or "published"). In a complete year the computed rank; in a partial year
+    the published rank where there is one (ours only ranks the units we hold), else the computed one."""
+    if complete or result.published_rank is None:
+        return result.rank, "computed"
+    return result.published_rank, "published"
+
+
+def missing_reason(result: YearResult) -> str:
+    """Why the row has no index: only its rank was published. "" when it has one."""
+    if result.index is not None:
+        return ""
+    if result.index_source == "rank_only":
+        return _("chỉ công bố thứ hạng")
+    return _("chưa có số liệu")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A published figure of the unit in that year, with where it was published."""
+
+    url: str
+    value: Decimal | None
+    rank: int | None
+    measure: str
+    disagrees: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class DomainCell:
+    """A unit's result in one domain: % of the (applicable) domain maximum, domain rank, its band."""
+
+    number: int
+    points: Decimal
+    max_points: Decimal
+    percent: Decimal
+    rank: int
+    band: Band
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    unit: Unit
+    region: Region | None
+    index: Decimal | None
+    index_source: str  # computed | published | rank_only
+    rank: int  # the rank shown (see shown_rank)
+    rank_source: str  # computed | published
+    computed_rank: int
+    published_rank: int | None
+    region_rank: int | None
+    group: str
+    rank_change: int | None
+    index_change: Decimal | None
+    change_basis: str
+    rank_mismatch: bool
+    missing: str  # why index is None, "" otherwise
+    band: Band  # of the rank shown
+    domains: tuple[DomainCell, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    region: Region
+    average: Decimal
+    change: Decimal | None  # against the same index and kind the year before; None without one
+    unit_count: int
+    published: tuple[Source, ...] = ()  # the average as published, with its source
+
+
+@dataclass(frozen=True)
+class PublicRanking:
+    edition: Edition
+    summary: EditionSummary | None
+    rows: list[RankingRow]
+    regions: list[RegionRow]
+    domains: list[Criterion]  # the domains of the edition's criteria set, by number
+    national_published: tuple[Source, ...] = ()
+    unit_count: int = 0
+    band_limits: tuple[int, int] = (20, 40)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.summary and self.summary.complete)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.edition.is_demo
+
+
+def public_edition(index_code: str, year: int, kind: str = EditionKind.OFFICIAL) -> Edition | None:
+    """The published edition of an index, year and kind (official, or demo) the public may read; one query."""
+    if kind not in (EditionKind.OFFICIAL, EditionKind.DEMO):
+        return None
+    return (
+        Edition.objects.select_related("methodology")
+        .filter(index__code=index_code, year=year, kind=kind, status=EditionStatus.PUBLISHED)
+        .first()
+    )
+
+
+def public_ranking(edition: Edition) -> PublicRanking:
+    """Every computed figure of a published edition, in eight queries whatever the number of units (summary,
+    results with units and regions, domains, domain results, published figures, region results of this year and
+    of the year before, published averages)."""
+    summary = EditionSummary.objects.filter(edition=edition).first()
+    complete = bool(summary and summary.complete)
+    results = list(
+        YearResult.objects.filter(edition=edition)
+        .select_related("unit", "unit__region")
+        .order_by("rank", "unit__name")
+    )
+    domains = (
+        list(Criterion.objects.filter(methodology_id=edition.methodology_id, level=1).order_by("number"))
+        if edition.methodology_id
+        else []
+    )
+    unit_count = len(results)
+    cells: dict[int, list[DomainCell]] = defaultdict(list)
+    for year_result_id, number, points, max_points, percent, rank in (
+        DomainResult.objects.filter(year_result__edition=edition)
+        .order_by("year_result_id", "domain__number")
+        .values_list("year_result_id", "domain__number", "points", "max_points", "percent", "rank")
+    ):
+        cells[year_result_id].append(
+            DomainCell(number, points, max_points, percent, rank, band_for(rank, unit_count))
+        )
+    figures: dict[int | None, list[Source]] = defaultdict(list)
+    for unit_id, url, value, figure_rank, measure, disagrees, note in (
+        PublishedFigure.objects.filter(index_id=edition.index_id, year=edition.year)
+        .order_by("unit_id", "measure", "pk")
+        .values_list("unit_id", "source_url", "value", "rank", "measure", "disagrees", "note")
+    ):
+        figures[unit_id].append(Source(url, value, figure_rank, measure, disagrees, note))
+
+    expected = summary.expected_units if summary and summary.expected_units else unit_count
+    rows: list[RankingRow] = []
+    for result in results:
+        rank, rank_source = shown_rank(result, complete)
+        rows.append(
+            RankingRow(
+                unit=result.unit,
+                region=result.unit.region,
+                index=result.index,
+                index_source=result.index_source,
+                rank=rank,
+                rank_source=rank_source,
+                computed_rank=result.rank,
+                published_rank=result.published_rank,
+                region_rank=result.region_rank,
+                group=result.group,
+                rank_change=result.rank_change,
+                index_change=result.index_change,
+                change_basis=result.change_basis,
+                rank_mismatch=result.rank_mismatch,
+                missing=missing_reason(result),
+                band=band_for(rank, expected),
+                domains=tuple(cells.get(result.pk, ())),
+                sources=tuple(figures.get(result.unit_id, ())),
+            )
+        )
+    rows.sort(key=lambda row: (row.rank, row.unit.name))
+    published = _published_averages(edition)
+    return PublicRanking(
+        edition=edition,
+        summary=summary,
+        rows=rows,
+        regions=_regions(edition, published),
+        domains=domains,
+        national_published=published.get(None, ()),
+        unit_count=unit_count,
+        band_limits=band_limits(expected),
+    )
+
+
+def _published_averages(edition: Edition) -> dict[int | None, tuple[Source, ...]]:
+    """The averages as published for the edition's index and year, by region id (None: national)."""
+    out: dict[int | None, list[Source]] = defaultdict(list)
+    for region_id, average, url, note in PublishedAverage.objects.filter(
+        index_id=edition.index_id, year=edition.year
+    ).values_list("region_id", "average", "source_url", "note"):
+        out[region_id].append(Source(url, average, None, "", False, note))
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _regions(edition: Edition, published: dict[int | None, tuple[Source, ...]]) -> list[RegionRow]:
+    """The regional averages of the edition with their change against the year before (same index and kind)."""
+    current = list(
+        RegionResult.objects.filter(edition=edition).select_related("region").order_by("region__order")
+    )
+    previous = dict(
+        RegionResult.objects.filter(
+            edition__index_id=edition.index_id, edition__year=edition.year - 1, edition__kind=edition.kind
+        ).values_list("region_id", "average")
+    )
+    return [
+        RegionRow(
+            region=row.region,
+            average=row.average,
+            change=row.average - previous[row.region_id] if row.region_id in previous else None,
+            unit_count=row.unit_count,
+            published=published.get(row.region_id, ()),
+        )
+        for row in current
+    ]
+
+
+def public_indices() -> list[Index]:
+    """The indices with at least one published official or demo edition, in their order; one query."""
+    return list(
+        Index.objects.filter(
+            Q(editions__status=EditionStatus.PUBLISHED),
+            Q(editions__kind__in=[EditionKind.OFFICIAL, EditionKind.DEMO]),
+        )
+        .distinct()
+        .order_by("order", "code")
+    )
