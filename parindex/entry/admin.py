@@ -51,6 +51,7 @@ from parindex.register.models import (
     Target,
     Unit,
     succession_problem,
+    tree_message,
 )
 from parindex.register.numbers import NumberError, format_number, parse_decimal, parse_rank
 from parindex.register.selectors import entry_criteria
@@ -321,31 +322,8 @@ def _criteria_set_problems(
     for key, code in codes.items():
         parent = drafts[key].parent
         nodes.append(rules.Node(code, codes[parent] if parent is not None else None, drafts[key].max_points))
-    messages: list[str] = []
-    for issue in rules.tree_problems(nodes, index.max_value if index is not None else None):
-        if issue.code == rules.TreeProblem.ABOVE_INDEX_MAXIMUM:
-            messages.append(
-                gettext(
-                    "Tổng điểm tối đa các lĩnh vực là %(total)s, vượt điểm tối đa %(max)s của chỉ số %(index)s."
-                )
-                % {
-                    "total": format_number(issue.total),
-                    "max": format_number(issue.maximum),
-                    "index": index.short_name if index is not None else "",
-                }
-            )
-        else:
-            messages.append(
-                gettext(
-                    "Tổng điểm tối đa các tiêu chí thuộc %(criterion)s là %(total)s, "
-                    "vượt điểm tối đa %(max)s của %(criterion)s."
-                )
-                % {
-                    "criterion": _label(issue.node),
-                    "total": format_number(issue.total),
-                    "max": format_number(issue.maximum),
-                }
-            )
+    index_max = index.max_value if index is not None else None
+    messages = [tree_message(issue, index=index) for issue in rules.tree_problems(nodes, index_max)]
     return [], messages
 
 

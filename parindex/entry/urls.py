@@ -1,6 +1,6 @@
 """URLs of data entry: editions, the year grid, publishing and the audit trail (namespace "entry")."""
 
-from django.urls import path
+from django.urls import include, path
 
 from parindex.entry import views
 
@@ -19,4 +19,5 @@ urlpatterns = [
         views.assessment_history_view,
         name="assessment_history",
     ),
+    path("", include("parindex.entry.setup_urls")),
 ]

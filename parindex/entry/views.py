@@ -39,7 +39,7 @@ from parindex.entry.services import (
     scores_check,
     scores_save,
 )
-from parindex.entry.setup import setup_context
+from parindex.entry.setup import approvers_to_ask, is_unassigned_editor, setup_context
 from parindex.register import permissions
 from parindex.register.models import Criterion, Edition, EditionStatus, Unit
 
@@ -60,10 +60,17 @@ def edition_list(request: HttpRequest) -> HttpResponse:
         (progress, permissions.can_edit(request.user, progress.edition))
         for progress in entry_selectors.editions_with_progress(editions)
     ]
+    # An editor without any assignment can enter nothing yet: the page says whom to ask.
+    unassigned = is_unassigned_editor(request.user)
     return render(
         request,
         "parindex/edition_list.html",
-        {"rows": rows, "can_publish": permissions.can_publish(request.user)},
+        {
+            "rows": rows,
+            "can_publish": permissions.can_publish(request.user),
+            "unassigned": unassigned,
+            "ask": approvers_to_ask() if unassigned else [],
+        },
     )
 
 

@@ -779,6 +779,21 @@ def points_message(
     return messages[problem] % params
 
 
+def tree_message(issue: rules.TreeIssue, *, index: Index | None) -> str:
+    """The message for maxima that cannot hold together (``rules.tree_problems``), naming the criterion whose
+    children exceed it, or the index: the admin's criteria-set pages and the maxima page say the same."""
+    params = {"total": format_number(issue.total), "max": format_number(issue.maximum)}
+    if issue.code == rules.TreeProblem.ABOVE_INDEX_MAXIMUM:
+        return _(
+            "Tổng điểm tối đa các lĩnh vực là %(total)s, vượt điểm tối đa %(max)s của chỉ số %(index)s."
+        ) % {**params, "index": index.short_name if index is not None else ""}
+    # The level is the length of the path ("2.1" is a criterion): the label needs no stored row.
+    node = Criterion(code=issue.node, level=issue.node.count(".") + 1)
+    return _(
+        "Tổng điểm tối đa các tiêu chí thuộc %(criterion)s là %(total)s, vượt điểm tối đa %(max)s của %(criterion)s."
+    ) % {**params, "criterion": node.label}
+
+
 class PublishedAverage(models.Model):
     """A national or regional average of an index as published (region empty = national)."""
 
