@@ -30,6 +30,11 @@ class StoredRow:
     values: dict[str, str]  # "d1".."d8" ("d<criterion code>"), "index", "rank"
     assessment_id: int | None
     not_applicable: frozenset[str] = frozenset()  # cell keys of criteria marked not applicable to the unit
+    rank_explanation: str = ""  # why the computed rank differs from the published one, when staff said
+    rank_explained_for: tuple[int | None, int | None] = (
+        None,
+        None,
+    )  # the (published, computed) ranks explained
 
 
 def grid_units(edition: Edition) -> list[Unit]:
@@ -59,6 +64,8 @@ def stored_rows(edition: Edition, criteria: dict[str, Criterion], *, percent: bo
             values=values,
             assessment_id=assessment.pk,
             not_applicable=frozenset(marked),
+            rank_explanation=assessment.rank_explanation,
+            rank_explained_for=(assessment.rank_explained_published, assessment.rank_explained_computed),
         )
     return rows
 
