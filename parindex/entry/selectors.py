@@ -135,7 +135,11 @@ def _diff_records(
     label_of: Any = None,
     show: Any = format_number,
 ) -> list[Change]:
-    """Changes between consecutive historical records of each object (records ordered by object, then time)."""
+    """Changes between consecutive historical records of each object (records ordered by object, then time).
+
+    A change ("~") with no earlier record is of a row written without history (loaded before the loader kept
+    baselines, see parindex.register.loading): its old value is not known, and the trail says so rather than
+    show it as empty."""
     changes: list[Change] = []
     previous: dict[int, Any] = {}
     for record in records:
@@ -145,6 +149,7 @@ def _diff_records(
             new_value = getattr(record, name)
             if new_value is False:  # a flag that is off reads as nothing, as an empty value does
                 new_value = None
+            old_text = ""
             if record.history_type == "+":
                 old, new = None, new_value
             elif record.history_type == "-":
@@ -155,6 +160,8 @@ def _diff_records(
                 new = new_value
                 if before is not None and old == new:
                     continue
+                if before is None:
+                    old_text = _("không rõ (chưa có lịch sử trước đó)")
             if old is None and new is None:
                 continue
             changes.append(
@@ -163,7 +170,7 @@ def _diff_records(
                     who=_who(record),
                     unit=unit_of(record),
                     field=label_of(record) if label_of else label,
-                    old=show(old) if old is not None else EMPTY,
+                    old=old_text or (show(old) if old is not None else EMPTY),
                     new=show(new) if new is not None else EMPTY,
                     reason=record.history_change_reason or "",
                     action=_action(record),
