@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -114,3 +115,47 @@ class DomainResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year_result_id}/{self.domain_id}: {self.percent}% (#{self.rank})"
+
+
+class RecomputeStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ tính lại")
+    RUNNING = "running", _("Đang tính lại")
+    DONE = "done", _("Đã cập nhật")
+    FAILED = "failed", _("Tính lại thất bại")
+
+
+class RecomputeState(models.Model):
+    """Where an edition's recompute stands, kept in PostgreSQL (Redis without persistence loses queued tasks).
+
+    `scoring.tasks.enqueue_recompute` sets "pending" inside the writer's transaction (it commits with the write);
+    the task sets "running", then "done" or "failed" with the messages that say what to fix. `requests` counts the
+    recomputes asked for: a run marks its outcome only if no newer request came in meanwhile, so a result computed
+    before the last save never shows as current. When the results were last computed is
+    `EditionSummary.computed_at` (a cascade from the year before recomputes them too)."""
+
+    edition = models.OneToOneField(Edition, on_delete=models.CASCADE, related_name="recompute_state")
+    status = models.CharField(max_length=10, choices=RecomputeStatus.choices)
+    requests = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    # Who asked again from the edition page (parindex.entry.results.recompute_retry); None when a write asked,
+    # which its own history records.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    messages = models.JSONField(
+        default=list, blank=True
+    )  # why the last run failed, in the interface language
+
+    class Meta:
+        verbose_name = _("trạng thái tính lại")
+        verbose_name_plural = pgettext_lazy("plural", "trạng thái tính lại")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RecomputeStatus.values), name="recompute_state_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition_id}: {self.status}"

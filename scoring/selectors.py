@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import F, Prefetch
+from django.utils import timezone
 
-from parindex.register.models import PAR_INDEX, Criterion, Edition, EditionKind, Methodology
-from scoring.models import EditionSummary, YearResult
+from parindex.register.models import PAR_INDEX, Assessment, Criterion, Edition, EditionKind, Methodology, Unit
+from scoring.models import EditionSummary, RecomputeState, RecomputeStatus, YearResult
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,143 @@ def methodologies_with_domains() -> list[Methodology]:
         .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.domains(), to_attr="domain_list"))
         .order_by("index__order", "is_demo", F("year_from").asc(nulls_first=True), "code")
     )
+
+
+# --- The state of an edition's results, for staff -----------------------------------------------------------------
+
+# A recompute waiting or running longer than this is taken as lost (Redis without persistence dropped the task,
+# or a worker died past its time limit): it may be asked for again. Above Celery's redelivery of a dead worker's
+# task (visibility timeout, 15 minutes) and its time limit (6 minutes), so a slow run is not started twice.
+RECOMPUTE_STALE_AFTER = timedelta(minutes=20)
+NOT_COMPUTED = "none"  # no recompute recorded and no results: the status of ResultsState then
+
+
+@dataclass(frozen=True)
+class ResultsState:
+    """Where an edition's results stand. `status`: a RecomputeStatus value, or NOT_COMPUTED. `computed_at`: when
+    the results shown were computed (None: never). `complete`: every unit expected that year has a result, which
+    is when computed ranks compare with published ones."""
+
+    status: str
+    computed_at: datetime | None
+    requested_at: datetime | None
+    started_at: datetime | None
+    messages: tuple[str, ...]
+    complete: bool
+    unit_count: int
+    expected_units: int
+    stale: bool
+
+    @property
+    def waiting(self) -> bool:
+        """A recompute is pending or running, and not lost: asking again would only queue a duplicate."""
+        return self.status in (RecomputeStatus.PENDING, RecomputeStatus.RUNNING) and not self.stale
+
+    @property
+    def current(self) -> bool:
+        return self.status == RecomputeStatus.DONE or (
+            self.status == NOT_COMPUTED and self.computed_at is not None
+        )
+
+
+def results_state(edition: Edition) -> ResultsState:
+    """The state of `edition`'s results: its recompute and its summary (two queries)."""
+    state = RecomputeState.objects.filter(edition=edition).first()
+    summary = EditionSummary.objects.filter(edition=edition).first()
+    status = state.status if state else NOT_COMPUTED
+    since = (state.started_at if status == RecomputeStatus.RUNNING else state.requested_at) if state else None
+    return ResultsState(
+        status=status,
+        computed_at=summary.computed_at if summary else None,
+        requested_at=state.requested_at if state else None,
+        started_at=state.started_at if state else None,
+        messages=tuple(state.messages) if state else (),
+        complete=bool(summary and summary.complete),
+        unit_count=summary.unit_count if summary else 0,
+        expected_units=summary.expected_units if summary else 0,
+        stale=since is not None
+        and status in (RecomputeStatus.PENDING, RecomputeStatus.RUNNING)
+        and timezone.now() - since > RECOMPUTE_STALE_AFTER,
+    )
+
+
+def explanation_holds(
+    explanation: str,
+    explained_for: tuple[int | None, int | None],
+    published_rank: int | None,
+    rank: int | None,
+) -> bool:
+    """Does a reason given for a rank difference still explain it? Only for the two ranks it was given for
+    (published, computed): when new figures change either, the difference is to be explained again."""
+    return bool(explanation) and explained_for == (published_rank, rank)
+
+
+@dataclass(frozen=True)
+class RankDifferenceRow:
+    """A unit whose computed rank differs from its published rank, with the reason staff gave, if any."""
+
+    unit: Unit
+    published_rank: int
+    rank: int
+    explanation: str = ""
+    explained_for: tuple[int | None, int | None] = (None, None)  # (published, computed) ranks explained
+    explained_by: str = ""
+    explained_at: datetime | None = None
+
+    @property
+    def explained(self) -> bool:
+        return explanation_holds(self.explanation, self.explained_for, self.published_rank, self.rank)
+
+    @property
+    def explained_before(self) -> bool:
+        """A reason was given for other figures: shown as the earlier reason, the difference unexplained."""
+        return bool(self.explanation) and not self.explained
+
+
+def rank_differences(edition: Edition) -> list[RankDifferenceRow]:
+    """Units whose computed rank differs from the published one (YearResult.rank_mismatch: only in a complete
+    edition), by published rank, with the reasons given (two queries)."""
+    results = list(
+        YearResult.objects.filter(edition=edition, rank_mismatch=True)
+        .select_related("unit")
+        .order_by("published_rank", "unit__name")
+    )
+    assessments = {
+        a.unit_id: a
+        for a in Assessment.objects.filter(edition=edition, unit_id__in=[r.unit_id for r in results])
+        .exclude(rank_explanation="")
+        .select_related("rank_explained_by")
+    }
+    return [_difference_row(result, assessments.get(result.unit_id)) for result in results]
+
+
+def _difference_row(result: YearResult, assessment: Assessment | None) -> RankDifferenceRow:
+    assert result.published_rank is not None  # a mismatch needs a published rank
+    if assessment is None:
+        return RankDifferenceRow(unit=result.unit, published_rank=result.published_rank, rank=result.rank)
+    user = assessment.rank_explained_by
+    return RankDifferenceRow(
+        unit=result.unit,
+        published_rank=result.published_rank,
+        rank=result.rank,
+        explanation=assessment.rank_explanation,
+        explained_for=(assessment.rank_explained_published, assessment.rank_explained_computed),
+        explained_by=user.get_username() if user else "",
+        explained_at=assessment.rank_explained_at,
+    )
+
+
+@dataclass(frozen=True)
+class ComputedRank:
+    rank: int
+    published_rank: int | None
+    mismatch: bool
+
+
+def computed_ranks(edition: Edition) -> dict[int, ComputedRank]:
+    """Each unit's computed rank by unit id, when the edition's results are complete (otherwise the computed
+    ranks only rank the units held, and say nothing against the published ones): one query."""
+    rows = YearResult.objects.filter(edition=edition, edition__summary__complete=True).values_list(
+        "unit_id", "rank", "published_rank", "rank_mismatch"
+    )
+    return {unit_id: ComputedRank(rank, published, mismatch) for unit_id, rank, published, mismatch in rows}

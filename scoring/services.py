@@ -1,7 +1,10 @@
 """The one writer of computed results: reads an edition, runs `scoring.calculation`, replaces its results.
 
 `results_recompute` is idempotent (running it twice leaves identical values) and atomic: when the calculation
-refuses the input, nothing is written and the error names the unit and the domain.
+refuses the input, nothing is written and the error names the unit and the domain. It also marks the edition's
+recompute state "done" with the results it writes (the rest of that state: `recompute_requested`, `_started`,
+`_failed`, called by scoring.tasks). `ranks_after` runs the same loading and engine on stored data merged with
+changes not written yet, for the import preview, and writes nothing.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +27,14 @@ from parindex.register import rules
 from parindex.register.models import Assessment, Criterion, Edition, Region, Score, Succession, Unit
 from parindex.register.selectors import as_nodes, criteria_of, units_of
 from scoring import calculation as calc
-from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
+from scoring.models import (
+    DomainResult,
+    EditionSummary,
+    RecomputeState,
+    RecomputeStatus,
+    RegionResult,
+    YearResult,
+)
 from scoring.selectors import GENERATION_KEY
 
 logger = logging.getLogger(__name__)
@@ -103,12 +114,26 @@ def _previous_values(edition: Edition) -> tuple[list[calc.PreviousResult], dict[
     return values, published
 
 
-def _load(edition: Edition) -> _Loaded:
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit's values as a write not made yet would leave them (the import preview asks what the ranks would
+    be). `published_index` and `published_rank` replace the stored ones; `points` (criterion code → points,
+    None = emptied) replace the stored points of those criteria, the others keep theirs, as in
+    `parindex.entry.services.scores_save`."""
+
+    unit_id: int
+    published_index: Decimal | None
+    published_rank: int | None
+    points: Mapping[str, Decimal | None] = field(default_factory=dict)
+
+
+def _load(edition: Edition, changes: Mapping[int, UnitChange] | None = None) -> _Loaded:
     """Everything the calculation needs, in a fixed number of queries. Rows are read as tuples, not model
     instances: at 10,000 units × 8 domains building model objects costs more than the calculation.
 
     Scores are entered on the leaves of the criteria set; ``parindex.register.rules.roll_up`` adds them up to
-    the domains the engine ranks (a criterion not applicable to a unit drops its maximum)."""
+    the domains the engine ranks (a criterion not applicable to a unit drops its maximum). With `changes` (by
+    unit id), the stored data as those changes would leave it: one more query when they add units."""
     criteria = criteria_of(edition.methodology_id)
     nodes = as_nodes(criteria)
     code_of = {c.pk: c.code for c in criteria}
@@ -135,6 +160,8 @@ def _load(edition: Edition) -> _Loaded:
         entries[assessment_id].append(rules.Entry(code, points, not_applicable))
     if foreign:
         raise RecomputeError(_foreign_domain_messages(foreign, assessments), edition)
+    if changes:
+        assessments = _apply_changes(assessments, entries, changes, set(code_of.values()))
     scores: dict[int, list[calc.DomainPoints]] = {
         assessment_id: [
             calc.DomainPoints(int(total.code), total.points, total.not_applicable)
@@ -186,6 +213,44 @@ def _load(edition: Edition) -> _Loaded:
         expected_units=expected,
         previous_published=previous_published,
     )
+
+
+def _apply_changes(
+    assessments: list[tuple[Any, ...]],
+    entries: dict[int, list[rules.Entry]],
+    changes: Mapping[int, UnitChange],
+    codes: set[str],
+) -> list[tuple[Any, ...]]:
+    """The assessment rows (id, unit id, published index, published rank, region) and the entries as `changes`
+    would leave them; `entries` is changed in place. A unit new to the edition gets the id −(unit id): ids only
+    join rows to their entries here. A unit left with nothing at all is dropped, as the grid removes it."""
+    present = {row[1] for row in assessments}
+    added = [unit_id for unit_id in changes if unit_id not in present]
+    regions = dict(Unit.objects.filter(pk__in=added).values_list("pk", "region__name")) if added else {}
+    merged: list[tuple[Any, ...]] = []
+    for row in [
+        *assessments,
+        *((-uid, uid, None, None, regions.get(uid)) for uid in added if uid in regions),
+    ]:
+        assessment_id, unit_id = row[0], row[1]
+        change = changes.get(unit_id)
+        if change is None:
+            merged.append(row)
+            continue
+        current = {entry.code: entry for entry in entries.pop(assessment_id, [])}
+        for code, points in change.points.items():
+            if code not in codes:
+                continue  # the write's own checks refuse it; nothing to compute
+            if points is not None:
+                current[code] = rules.Entry(code, points)
+            elif code in current and not current[code].not_applicable:
+                del current[code]
+        if current:
+            entries[assessment_id] = list(current.values())
+        elif change.published_index is None and change.published_rank is None:
+            continue
+        merged.append((assessment_id, unit_id, change.published_index, change.published_rank, row[4]))
+    return merged
 
 
 def _foreign_domain_messages(foreign: list[tuple[int, int]], assessments: list[tuple[Any, ...]]) -> list[str]:
@@ -327,6 +392,16 @@ def _delete_results(edition: Edition) -> None:
     RegionResult.objects.filter(edition=edition).delete()
 
 
+def _compute(edition: Edition, loaded: _Loaded) -> calc.EditionResult:
+    """Run the engine; its problems become a RecomputeError naming the units, in the interface language."""
+    try:
+        return calc.compute_edition(loaded.edition_input)
+    except calc.CalculationError as error:
+        named = Unit.objects.in_bulk([int(p.unit) for p in error.problems if p.unit.isdigit()])
+        units = {str(pk): unit for pk, unit in named.items()}
+        raise RecomputeError([problem_message(p, units) for p in error.problems], edition) from error
+
+
 @transaction.atomic
 def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSummary:
     """Replace the edition's results with freshly computed ones; then the next year's (whose changes depend on
@@ -335,13 +410,10 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
     Queries: a fixed number whatever the number of units (about 20, plus the next year's when cascading)."""
     # The row lock serialises two recomputes of one edition (two workers, or the task and the command).
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    # The requests this run answers: read before the data, so that a write committed later asks again.
+    answered = RecomputeState.objects.filter(edition=edition).values_list("requests", flat=True).first()
     loaded = _load(edition)
-    try:
-        result = calc.compute_edition(loaded.edition_input)
-    except calc.CalculationError as error:
-        named = Unit.objects.in_bulk([int(p.unit) for p in error.problems if p.unit.isdigit()])
-        units = {str(pk): unit for pk, unit in named.items()}
-        raise RecomputeError([problem_message(p, units) for p in error.problems], edition) from error
+    result = _compute(edition, loaded)
 
     complete = loaded.edition_input.complete
     _delete_results(edition)
@@ -406,6 +478,11 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
             "computed_at": timezone.now(),
         },
     )
+    if answered is not None:
+        # Current, unless a write asked for another recompute meanwhile (its task will answer it).
+        RecomputeState.objects.filter(edition=edition, requests=answered).update(
+            status=RecomputeStatus.DONE, finished_at=timezone.now(), messages=[]
+        )
     public_pages_invalidate()
     logger.info("recomputed %s: %d units", edition, len(result.units))
     if cascade:
@@ -423,3 +500,105 @@ def results_recompute_all(editions: Iterable[Edition] | None = None) -> int:
     for edition in sorted(chosen, key=lambda e: (e.index_id, e.year, e.kind)):
         results_recompute(edition=edition, cascade=False)
     return len(chosen)
+
+
+# --- What a write would do to the ranks (the import preview) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankDifference:
+    """A unit whose published rank differs from the rank the engine computes."""
+
+    unit_id: int
+    published_rank: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class RankCheck:
+    """The ranks an edition would have after some changes. `complete`: every unit expected that year would
+    be there, which is when computed and published ranks compare (``calculation.compute_edition``); only then
+    are there `differences`."""
+
+    complete: bool
+    unit_count: int
+    expected_units: int
+    differences: tuple[RankDifference, ...]
+
+
+def ranks_after(*, edition: Edition, changes: Iterable[UnitChange]) -> RankCheck:
+    """The computed ranks of `edition` if `changes` were written, against its published ranks. Writes nothing:
+    the stored data is read by the recompute's own loading (`_load`) and merged with the changes in memory.
+
+    Raises RecomputeError when the merged data cannot be computed. Queries: the recompute's reads, fixed."""
+    loaded = _load(edition, {change.unit_id: change for change in changes})
+    result = _compute(edition, loaded)
+    differences = tuple(
+        RankDifference(int(unit.key), published, unit.rank)
+        for unit in result.units
+        if unit.rank_mismatch and (published := loaded.published_ranks.get(unit.key)) is not None
+    )
+    return RankCheck(
+        complete=loaded.edition_input.complete,
+        unit_count=len(loaded.unit_ids),
+        expected_units=loaded.expected_units,
+        differences=differences,
+    )
+
+
+# --- Where a recompute stands (scoring.models.RecomputeState) -----------------------------------------------------
+
+
+def recompute_requested(*, edition_id: int) -> None:
+    """Mark the edition's results as waiting for a recompute, in the caller's transaction (so the mark commits,
+    or rolls back, with the write that asked for it). One statement; three more the first time."""
+    now = timezone.now()
+    pending = {"status": RecomputeStatus.PENDING, "requested_at": now, "requested_by": None}
+    if RecomputeState.objects.filter(edition_id=edition_id).update(requests=F("requests") + 1, **pending):
+        return
+    if Edition.objects.filter(pk=edition_id).exists():
+        # Two first requests at once: the loser of the unique edition id waits for the winner, then counts.
+        state, created = RecomputeState.objects.get_or_create(
+            edition_id=edition_id, defaults={**pending, "requests": 1}
+        )
+        if not created:
+            RecomputeState.objects.filter(pk=state.pk).update(requests=F("requests") + 1, **pending)
+
+
+def recompute_started(*, edition_id: int) -> int:
+    """Mark a recompute as running (committed at once, for the edition page); returns the number of requests
+    it answers, for `recompute_failed`."""
+    now = timezone.now()
+    with transaction.atomic():
+        state, created = RecomputeState.objects.select_for_update().get_or_create(
+            edition_id=edition_id,
+            defaults={"status": RecomputeStatus.RUNNING, "requested_at": now, "started_at": now},
+        )
+        if not created:
+            state.status = RecomputeStatus.RUNNING
+            state.started_at = now
+            state.save(update_fields=["status", "started_at"])
+    return state.requests
+
+
+def recompute_failed(*, edition_id: int, answered: int, messages: list[str]) -> None:
+    """Record why the recompute that answered `answered` requests failed (unless a newer request is waiting:
+    its run will tell). `results_recompute` marks success itself, with the results it writes."""
+    RecomputeState.objects.filter(edition_id=edition_id, requests=answered).update(
+        status=RecomputeStatus.FAILED, finished_at=timezone.now(), messages=messages
+    )
+
+
+def recompute_will_retry(*, edition_id: int, answered: int) -> None:
+    """A passing fault (database or Redis away): the task runs again by itself, so the results wait again."""
+    RecomputeState.objects.filter(edition_id=edition_id, requests=answered).update(
+        status=RecomputeStatus.PENDING
+    )
+
+
+def failure_messages(edition: Edition, error: RecomputeError) -> list[str]:
+    """The messages of a failed recompute of `edition`, naming the edition when another one failed (the next
+    year's, recomputed with it because its changes depend on this year)."""
+    if error.edition is None or error.edition.pk == edition.pk:
+        return list(error.messages)
+    return [f"{error.edition}: {message}" for message in error.messages]

@@ -30,6 +30,11 @@ class StoredRow:
     values: dict[str, str]  # "d1".."d8" ("d<criterion code>"), "index", "rank"
     assessment_id: int | None
     not_applicable: frozenset[str] = frozenset()  # cell keys of criteria marked not applicable to the unit
+    rank_explanation: str = ""  # why the computed rank differs from the published one, when staff said
+    rank_explained_for: tuple[int | None, int | None] = (
+        None,
+        None,
+    )  # the (published, computed) ranks explained
 
 
 def grid_units(edition: Edition) -> list[Unit]:
@@ -59,6 +64,8 @@ def stored_rows(edition: Edition, criteria: dict[str, Criterion], *, percent: bo
             values=values,
             assessment_id=assessment.pk,
             not_applicable=frozenset(marked),
+            rank_explanation=assessment.rank_explanation,
+            rank_explained_for=(assessment.rank_explained_published, assessment.rank_explained_computed),
         )
     return rows
 
@@ -128,7 +135,11 @@ def _diff_records(
     label_of: Any = None,
     show: Any = format_number,
 ) -> list[Change]:
-    """Changes between consecutive historical records of each object (records ordered by object, then time)."""
+    """Changes between consecutive historical records of each object (records ordered by object, then time).
+
+    A change ("~") with no earlier record is of a row written without history (loaded before the loader kept
+    baselines, see parindex.register.loading): its old value is not known, and the trail says so rather than
+    show it as empty."""
     changes: list[Change] = []
     previous: dict[int, Any] = {}
     for record in records:
@@ -138,6 +149,7 @@ def _diff_records(
             new_value = getattr(record, name)
             if new_value is False:  # a flag that is off reads as nothing, as an empty value does
                 new_value = None
+            old_text = ""
             if record.history_type == "+":
                 old, new = None, new_value
             elif record.history_type == "-":
@@ -148,6 +160,8 @@ def _diff_records(
                 new = new_value
                 if before is not None and old == new:
                     continue
+                if before is None:
+                    old_text = _("không rõ (chưa có lịch sử trước đó)")
             if old is None and new is None:
                 continue
             changes.append(
@@ -156,7 +170,7 @@ def _diff_records(
                     who=_who(record),
                     unit=unit_of(record),
                     field=label_of(record) if label_of else label,
-                    old=show(old) if old is not None else EMPTY,
+                    old=old_text or (show(old) if old is not None else EMPTY),
                     new=show(new) if new is not None else EMPTY,
                     reason=record.history_change_reason or "",
                     action=_action(record),

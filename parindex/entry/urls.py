@@ -11,6 +11,7 @@ urlpatterns = [
     path("tao-ky/", views.edition_create_view, name="edition_create"),
     path("<int:edition_id>/", views.edition_detail, name="edition_detail"),
     path("<int:edition_id>/bang/", views.edition_grid, name="grid"),
+    path("<int:edition_id>/ket-qua/", include("parindex.entry.results_urls")),
     path("<int:edition_id>/cong-bo/", views.edition_publish_view, name="publish"),
     path("<int:edition_id>/mo-lai/", views.edition_reopen_view, name="reopen"),
     path("<int:edition_id>/lich-su/", views.edition_history_view, name="edition_history"),

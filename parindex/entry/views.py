@@ -42,6 +42,7 @@ from parindex.entry.services import (
 from parindex.entry.setup import approvers_to_ask, is_unassigned_editor, setup_context
 from parindex.register import permissions
 from parindex.register.models import Criterion, Edition, EditionStatus, Unit
+from scoring.selectors import ComputedRank, computed_ranks, explanation_holds
 
 HISTORY_PAGE_SIZE = 50
 
@@ -119,6 +120,9 @@ class GridRow:
     cells: list[GridCell]
     stale: bool = False
     errors: list[str] = field(default_factory=list)
+    # In a complete edition: the computed rank, to set against the published one.
+    computed: ComputedRank | None = None
+    rank_explained: bool = False  # a reason given for the rank difference still holds
 
     @property
     def version_name(self) -> str:
@@ -201,6 +205,7 @@ def _grid_context(
     allowed = permissions.editable_units(request.user, edition)
     locked = edition.status == EditionStatus.PUBLISHED
     units = entry_selectors.grid_units(edition)
+    computed = computed_ranks(edition)
     names = {p.pk: p.name for p in units}
     keys = [cell_field(code) for code in criteria] + ["index", "rank"]
     labels = {cell_field(code): criterion.label for code, criterion in criteria.items()}
@@ -250,6 +255,8 @@ def _grid_context(
                 cells=cells,
                 stale=unit.pk in stale,
                 errors=row_errors.get(unit.pk, []),
+                computed=computed.get(unit.pk),
+                rank_explained=_rank_explained(saved, computed.get(unit.pk)),
             )
         )
     maxima = [(c.code, c.max_points) for c in criteria.values()]
@@ -267,7 +274,16 @@ def _grid_context(
         "locked": locked,
         "can_save": not locked and any(r.editable for r in rows),
         "can_publish": permissions.can_publish(request.user),
+        "computed_ranks": bool(computed),
     }
+
+
+def _rank_explained(saved: entry_selectors.StoredRow | None, computed: ComputedRank | None) -> bool:
+    if saved is None or computed is None or not computed.mismatch:
+        return False
+    return explanation_holds(
+        saved.rank_explanation, saved.rank_explained_for, computed.published_rank, computed.rank
+    )
 
 
 # --- Editions: create, publish, reopen --------------------------------------------------------------------

@@ -8,6 +8,11 @@ Published figures: every sourced row of the published files becomes a ``Publishe
 blanks filled by later sources that agree with it; where two sources disagree the assessment keeps the first
 value and both figures are flagged ``disagrees`` (kept side by side, never averaged). A row without a source
 URL is never loaded as an official figure: it is skipped and the report says why.
+
+History: every row of a model with history (editions, assessments, scores) is created or changed with a history
+record whose reason says it was loaded (``LOAD_REASON``), so that the audit trail shows the old value of the
+first change made after loading. Rows loaded before the loader did so have no record at all: loading again gives
+each of them a baseline record of its current values (``BASELINE_REASON``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from parindex.register import demo
 from parindex.register.models import (
@@ -72,6 +80,10 @@ COMPONENTS_2020 = {
 _TRAILING_REMARK = re.compile(r"\s\(([^()]*)\)$")  # "… (rank from listed order — order assumed)"
 _DOMAIN_NUMBER = re.compile(r"^(\d+) (?!\(part\))")  # "4 Cải cách tổ chức bộ máy", not "8 (part) …"
 _QUALIFIER = re.compile(r"\s*\([^()]*\)$")  # "QĐ 876/QĐ-BNV (provincial)" → "QĐ 876/QĐ-BNV"
+# Reasons of the history records the loader writes (stored as data, shown in the audit trail as written).
+LOAD_REASON = "Nạp dữ liệu tham chiếu"
+DEMO_REASON = "Nạp dữ liệu minh họa (demo)"
+BASELINE_REASON = "Mốc lịch sử: giá trị đã nạp trước khi có lịch sử"
 
 
 @dataclass
@@ -114,11 +126,13 @@ def _upsert(
     so that loading again never undoes their work. `fill` holds values written when the row is created and
     afterwards only into fields still empty (None or ""): what the fixture knows but an admin may replace.
     """
-    obj, created = model._default_manager.get_or_create(
-        **lookup, defaults={**(initial or {}), **(fill or {}), **values}
-    )
     label = model._meta.model_name or model.__name__
-    if created:
+    try:
+        obj = model._default_manager.get(**lookup)
+    except model.DoesNotExist:  # type: ignore[attr-defined]
+        obj = model(**lookup, **{**(initial or {}), **(fill or {}), **values})
+        obj._change_reason = LOAD_REASON  # type: ignore[attr-defined]  # read by the history, where there is one
+        obj.save()
         report.created[label] += 1
         return obj
     wanted = {
@@ -131,6 +145,7 @@ def _upsert(
     if changed:
         for name in changed:
             setattr(obj, name, wanted[name])
+        obj._change_reason = LOAD_REASON  # type: ignore[attr-defined]
         obj.save(update_fields=changed)
         report.updated[label] += 1
     return obj
@@ -448,6 +463,20 @@ def _save_results(report: LoadReport, index: Index, results: dict[tuple[int, Uni
                 "note": result.note,
             },
         )
+    _leave_baselines(report, Assessment, Assessment.objects.filter(edition__in=editions.values()))
+
+
+def _leave_baselines(report: LoadReport, model: type[M], rows: models.QuerySet[M]) -> None:
+    """Give each of `rows` that has no history record at all a baseline record of its current values (rows
+    loaded before the loader kept history), so that the next change shows its old value. Two queries when
+    every row has one."""
+    history = model.history.model  # type: ignore[attr-defined]
+    missing = list(rows.filter(~Exists(history.objects.filter(id=OuterRef("pk")))))
+    if missing:
+        model.history.bulk_history_create(  # type: ignore[attr-defined]
+            missing, default_change_reason=BASELINE_REASON, default_date=timezone.now()
+        )
+        report.created[f"{model._meta.model_name} history baseline"] += len(missing)
 
 
 def _totals_figure(index: Index, names: _UnitNames, row: dict[str, str]) -> _Figure:
@@ -705,7 +734,9 @@ def _load_demo(report: LoadReport) -> None:
         Assessment(edition_id=e, unit_id=p, source_url="", note="demo")
         for (e, p) in sorted(wanted - existing_assessments.keys())
     ]
-    Assessment.objects.bulk_create(missing)
+    # With their history records, in bulk: the baseline of the first change made to the demo data.
+    history = {"default_change_reason": DEMO_REASON, "default_date": timezone.now()}
+    bulk_create_with_history(missing, Assessment, **history)
     report.created["assessment"] += len(missing)
     assessments = {
         (a.edition_id, a.unit_id): a for a in Assessment.objects.filter(edition__in=editions.values())
@@ -725,7 +756,9 @@ def _load_demo(report: LoadReport) -> None:
         elif current.points != s.points:
             current.points = s.points
             to_update.append(current)
-    Score.objects.bulk_create(to_create, batch_size=2000)
-    Score.objects.bulk_update(to_update, ["points"], batch_size=2000)
+    bulk_create_with_history(to_create, Score, batch_size=2000, **history)
+    bulk_update_with_history(to_update, Score, ["points"], batch_size=2000, **history)
     report.created["domainscore"] += len(to_create)
     report.updated["domainscore"] += len(to_update)
+    _leave_baselines(report, Assessment, Assessment.objects.filter(edition__in=editions.values()))
+    _leave_baselines(report, Score, Score.objects.filter(assessment__edition__in=editions.values()))

@@ -659,6 +659,25 @@ class Assessment(models.Model):
     note = models.TextField(_("ghi chú"), blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    # Why the computed rank differs from the published one (parindex.entry.results). The reason holds for the
+    # two ranks it was given for: when either changes, the difference shows as not explained again, with this
+    # reason as the earlier one. The history keeps every reason given.
+    rank_explanation = models.CharField(_("giải thích chênh lệch thứ hạng"), max_length=500, blank=True)
+    rank_explained_published = models.PositiveSmallIntegerField(
+        _("thứ hạng công bố đã giải thích"), null=True, blank=True
+    )
+    rank_explained_computed = models.PositiveIntegerField(
+        _("thứ hạng tính toán đã giải thích"), null=True, blank=True
+    )
+    rank_explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người giải thích"),
+    )
+    rank_explained_at = models.DateTimeField(_("giải thích lúc"), null=True, blank=True)
     history = HistoricalRecords(verbose_name=_("lịch sử kết quả"))
 
     class Meta:
@@ -680,6 +699,19 @@ class Assessment(models.Model):
             models.CheckConstraint(
                 condition=Q(published_rank__isnull=True) | Q(published_rank__gte=1),
                 name="assessment_rank_positive",
+            ),
+            # A reason always names the two ranks it explains; no ranks without a reason.
+            models.CheckConstraint(
+                condition=Q(
+                    rank_explanation="",
+                    rank_explained_published__isnull=True,
+                    rank_explained_computed__isnull=True,
+                )
+                | (
+                    ~Q(rank_explanation="")
+                    & Q(rank_explained_published__isnull=False, rank_explained_computed__isnull=False)
+                ),
+                name="assessment_rank_explanation_with_ranks",
             ),
         ]
 

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +60,7 @@ from parindex.transfer.spreadsheets import (
     open_upload_bytes,
     read_table,
 )
+from scoring.services import RecomputeError, UnitChange, ranks_after
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +110,16 @@ class PreviewRow:
 
 
 @dataclass
+class PreviewRankDifference:
+    """A unit whose computed rank would differ from its published rank once the file is imported."""
+
+    unit_id: int
+    unit_name: str
+    published_rank: int
+    rank: int
+
+
+@dataclass
 class ImportPreview:
     """What an import would do; plain data, stored as JSON on the ImportJob."""
 
@@ -120,6 +132,11 @@ class ImportPreview:
     rows: list[PreviewRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # about the whole file
     warnings: list[str] = field(default_factory=list)
+    # The ranks after the import, against the published ones (see `_rank_check`): checked when the edition
+    # would be complete; else `rank_note` says why not.
+    rank_checked: bool = False
+    rank_differences: list[PreviewRankDifference] = field(default_factory=list)
+    rank_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -159,6 +176,9 @@ class ImportPreview:
             rows=rows,
             errors=list(data.get("errors", [])),
             warnings=list(data.get("warnings", [])),
+            rank_checked=bool(data.get("rank_checked", False)),
+            rank_differences=[PreviewRankDifference(**d) for d in data.get("rank_differences", [])],
+            rank_note=data.get("rank_note", ""),
         )
 
 
@@ -246,8 +266,10 @@ def analyse(
     filename: str,
     user: Any,
     on_progress: Callable[[int, int], None] | None = None,
+    check_ranks: bool = True,
 ) -> _Analysis:
-    """Read, match, parse and check every row; write nothing. See the module docstring for the rules."""
+    """Read, match, parse and check every row; write nothing. See the module docstring for the rules.
+    With `check_ranks`, a file without errors also gets the ranks it would give (`_rank_check`)."""
     preview = ImportPreview(edition_id=edition.pk, filename=filename)
     analysis = _Analysis(preview=preview, inputs={})
     try:
@@ -320,9 +342,39 @@ def analyse(
     preview.rows = rows
     if not rows:
         preview.errors.append(_("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề."))
+    if check_ranks and preview.ok and analysis.inputs:
+        _rank_check(edition, analysis.inputs.values(), {unit.pk: unit.name for unit in units}, preview)
     if on_progress:
         on_progress(total, total)
     return analysis
+
+
+def _rank_check(
+    edition: Edition, inputs: Iterable[RowInput], names: dict[int, str], preview: ImportPreview
+) -> None:
+    """The ranks the edition would have once the file is imported, against the published ranks: scoring's own
+    loading and engine, on the stored data merged with the file's rows (nothing is written). As on the edition
+    page, ranks compare only when every unit of the year would have a result."""
+    changes = [UnitChange(r.unit_id, r.published_index, r.published_rank, r.points) for r in inputs]
+    try:
+        check = ranks_after(edition=edition, changes=changes)
+    except RecomputeError as error:
+        preview.warnings.append(
+            _("Chưa tính thử được thứ hạng sau khi nhập: %(reasons)s")
+            % {"reasons": "; ".join(error.messages)}
+        )
+        return
+    if not check.complete:
+        preview.rank_note = _(
+            "Sau khi nhập, kỳ đánh giá có kết quả của %(count)s/%(expected)s đơn vị (hoặc có đơn vị chỉ có thứ "
+            "hạng công bố): chưa so được thứ hạng tính toán với thứ hạng công bố."
+        ) % {"count": check.unit_count, "expected": check.expected_units}
+        return
+    preview.rank_checked = True
+    preview.rank_differences = [
+        PreviewRankDifference(d.unit_id, names.get(d.unit_id, str(d.unit_id)), d.published_rank, d.rank)
+        for d in sorted(check.differences, key=lambda d: (d.published_rank, d.rank))
+    ]
 
 
 def _file_checks(
@@ -339,9 +391,11 @@ def _file_checks(
     if filled_domains and not domains:
         preview.errors.append(
             _(
-                "%(edition)s chưa có bộ tiêu chí: chỉ nhập được chỉ số và thứ hạng công bố; hãy bỏ các cột lĩnh vực."
+                "%(edition)s chưa có bộ tiêu chí nên chưa nhập được điểm lĩnh vực: người phê duyệt cần chọn bộ "
+                "tiêu chí trên trang kỳ đánh giá (%(path)s) trước khi nhập. Nếu chỉ cần chỉ số và thứ hạng công "
+                "bố, hãy bỏ các cột lĩnh vực rồi tải tệp lên lại."
             )
-            % {"edition": edition}
+            % {"edition": edition, "path": reverse("entry:edition_detail", args=[edition.pk])}
         )
     elif filled_domains:
         unknown = [n for n in filled_domains if n not in domains]
@@ -666,6 +720,7 @@ def _run_import(job: ImportJob) -> None:
         filename=job.filename,
         user=user,
         on_progress=lambda done, total: _set_progress(job.pk, done, total, start=1, span=60),
+        check_ranks=False,  # shown in the preview; the import itself recomputes
     )
     preview = analysis.preview
     if not preview.ok:
