@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
-    "axes",
+    "parindex.entry.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
     "parindex.register",
     "parindex.entry",
     "parindex.transfer",
