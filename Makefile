@@ -66,7 +66,8 @@ bench: $(DEV_STAMP) services
 	$(TEST_ENV) $(BIN)/python bench/throughput.py
 
 messages: $(RUN_STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench \
+		--ignore=templates/admin/search_form.html
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
