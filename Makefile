@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-STAMP := $(VENV)/.installed
+# What is installed, each with its stamp: the app's own dependencies (enough for `make run`), and those plus the
+# development tools (pytest, Playwright, ruff, mypy, import-linter) for test, lint and typecheck.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -18,46 +21,54 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) \
 
 .PHONY: run test install services lint typecheck bench clean messages
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]"
-	@touch $(STAMP)
+	@touch $(DEV_STAMP) $(RUN_STAMP)
 
-install: $(STAMP)
+## make install: the virtualenv with the development tools (what test, lint and typecheck use)
+install: $(DEV_STAMP)
 
 ## make run: the app on SQLite with tasks inline and the demo data, on http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@mkdir -p var
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_par_data
-	DJANGO_DEBUG=1 $(BIN)/python manage.py create_demo_admin
+	DJANGO_DEBUG=1 $(BIN)/python manage.py create_demo_admin --port $(PORT)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 services:
 	bash scripts/services.sh
 
 ## make test: the whole suite against PostgreSQL and Redis (started or installed when missing)
-test: $(STAMP) services
+test: $(DEV_STAMP) services
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	DJANGO_DEBUG=1 $(BIN)/mypy parindex scoring dashboards
 
-bench: $(STAMP) services
+bench: $(DEV_STAMP) services
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(TEST_ENV) $(BIN)/python bench/recompute.py
 	$(TEST_ENV) $(BIN)/python bench/import.py
 	$(TEST_ENV) $(BIN)/python bench/throughput.py
 
-messages: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
-	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+messages: $(RUN_STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench \
+		--ignore=templates/admin/search_form.html
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

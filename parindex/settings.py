@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
-    "axes",
+    "parindex.entry.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
     "parindex.register",
     "parindex.entry",
     "parindex.transfer",
@@ -209,9 +209,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # An expected refusal (PermissionDenied: a 403 with its reason) is one line, not a traceback.
+    "filters": {"expected_refusal": {"()": "parindex.errors.ExpectedRefusalFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django_redis": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's default config gives "django" its own console handler (DEBUG only) on top of the root's:
+        # every request warning printed twice. Configuring the logger here drops that handler (and
+        # mail_admins, unused: no ADMINS); its records reach the root's console once.
+        "django": {"level": "INFO", "propagate": True},
+        "django.request": {"filters": ["expected_refusal"]},
+        "django_redis": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Spreadsheet import (parindex.transfer.importing) -------------------------------------------------------------

@@ -32,5 +32,13 @@ if ! grep -q 'data-testid="ranking"' <<<"$page"; then
   exit 1
 fi
 grep -q "admin" "$log" || { echo "smoke: no demo admin credentials printed" >&2; exit 1; }
+grep -q "http://127.0.0.1:$port/tai-khoan/dang-nhap/" "$log" || {
+  echo "smoke: the login address printed is not on port $port" >&2
+  exit 1
+}
+if [ -x .venv/bin/pytest ] && [ ! -f .venv/.installed-dev ]; then
+  echo "smoke: make run installed the development tools" >&2
+  exit 1
+fi
 rows=$(grep -c '<th scope="row">' <<<"$page" || true)
 echo "smoke: home page served with $rows ranked units"

@@ -13,11 +13,13 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from parindex.entry.services import CellError, RowInput, cell_field
+from parindex.entry.services import TEXT_MAX_LENGTH, CellError, RowInput, cell_field
 from parindex.register.models import FIRST_YEAR, LAST_YEAR, EditionKind, Index, Methodology
-from parindex.register.numbers import NumberError, parse_decimal, parse_rank
+from parindex.register.numbers import MAX_TEXT_LENGTH, NumberError, parse_decimal, parse_rank, shown
 
-_KEY = re.compile(r"^p-(\d+)-(version|index|rank|d\d{1,2}(?:\.\d{1,2}){0,2})$")
+# ASCII digits only (`\d` matches other scripts' digits too), and no more than a bigint holds.
+_KEY = re.compile(r"^p-([0-9]{1,18})-(version|index|rank|d[0-9]{1,2}(?:\.[0-9]{1,2}){0,2})$", re.ASCII)
+_VERSION = re.compile(r"^[0-9]{1,9}$", re.ASCII)
 MODE_PARAM = "don_vi"
 MODE_POINTS = "diem"
 MODE_PERCENT = "phan_tram"
@@ -37,28 +39,36 @@ def grid_key(field: str) -> str:
     return {"published_index": "index", "published_rank": "rank"}.get(field, field)
 
 
-def rank_message(raw: str) -> str:
-    return gettext("Thứ hạng phải là số nguyên từ 1 trở lên (nhận được “%(value)s”).") % {"value": raw}
+def echoed(text: str) -> str:
+    """What the grid shows again of a typed value: never more than MAX_TEXT_LENGTH characters (a value that
+    long is refused by the number parser anyway; a pasted megabyte is not sent back into the page)."""
+    return text if len(text) <= MAX_TEXT_LENGTH else text[:MAX_TEXT_LENGTH] + "…"
+
+
+def parse_version(text: str) -> int | None:
+    """The row version the grid posted (a hidden input), or None when it is missing or not a whole number."""
+    return int(text) if _VERSION.match(text) else None
 
 
 @dataclass(frozen=True)
 class ParsedGrid:
     rows: list[RowInput]  # cells that did not parse are left out (so the services still check the rest)
-    raw: dict[int, dict[str, str]]  # what was typed, to show it again
+    raw: dict[int, dict[str, str]]  # what was typed, to show it again (long values cut, see `echoed`)
     errors: list[CellError]  # cells that are not numbers
 
 
 def parse_grid(data: Mapping[str, str], criterion_codes: Iterable[str]) -> ParsedGrid:
     """The rows posted by the grid: every unit whose inputs appear in `data`."""
     codes = list(criterion_codes)
-    raw: dict[int, dict[str, str]] = {}
+    posted: dict[int, dict[str, str]] = {}
     for name in data:
         match = _KEY.match(name)
         if match:
-            raw.setdefault(int(match.group(1)), {})[match.group(2)] = str(data.get(name, "")).strip()
+            posted.setdefault(int(match.group(1)), {})[match.group(2)] = str(data.get(name, "")).strip()
+    raw = {unit_id: {key: echoed(text) for key, text in cells.items()} for unit_id, cells in posted.items()}
     rows: list[RowInput] = []
     errors: list[CellError] = []
-    for unit_id, cells in raw.items():
+    for unit_id, cells in posted.items():
         points: dict[str, Decimal | None] = {}
         index: Decimal | None = None
         rank: int | None = None
@@ -76,10 +86,23 @@ def parse_grid(data: Mapping[str, str], criterion_codes: Iterable[str]) -> Parse
             errors.append(CellError(unit_id, "published_index", str(error)))
         try:
             rank = parse_rank(cells.get("rank", ""))
-        except NumberError:
-            errors.append(CellError(unit_id, "published_rank", rank_message(cells.get("rank", ""))))
-        version_text = cells.get("version", "")
-        version = int(version_text) if version_text.isdigit() else None
+        except NumberError as error:
+            errors.append(CellError(unit_id, "published_rank", str(error)))
+        # The version is what guards against overwriting another editor's save: without a readable one the
+        # row is refused (never saved unchecked).
+        version = parse_version(cells.get("version", ""))
+        if version is None:
+            errors.append(
+                CellError(
+                    unit_id,
+                    "row",
+                    gettext(
+                        "Không đọc được phiên bản của dòng (nhận được “%(value)s”): hãy tải lại bảng nhập liệu "
+                        "rồi nhập lại."
+                    )
+                    % {"value": shown(cells.get("version", ""))},
+                )
+            )
         rows.append(RowInput(unit_id, index, rank, points, expected_version=version))
     return ParsedGrid(rows=rows, raw=raw, errors=errors)
 
@@ -105,13 +128,18 @@ class EditionCreateForm(forms.Form):
         required=False,
         help_text=_("Bộ tiêu chí áp dụng cho năm đó. Để trống: chỉ nhập được chỉ số và thứ hạng công bố."),
     )
-    note = forms.CharField(label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Ghi chú"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Lý do mở lại"),
-        max_length=2000,
+        max_length=TEXT_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Lý do được lưu trong lịch sử của kỳ đánh giá."),

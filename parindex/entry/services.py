@@ -38,7 +38,7 @@ from parindex.register.models import (
     points_message,
 )
 from parindex.register.numbers import format_number
-from parindex.register.selectors import assessments_with_scores, entry_criteria, unit_misfit
+from parindex.register.selectors import assessments_with_scores, entry_criteria, unit_misfit, units_of
 from scoring.calculation import round_half_up
 from scoring.services import public_pages_invalidate
 from scoring.tasks import enqueue_recompute
@@ -54,6 +54,11 @@ logger = logging.getLogger(__name__)
 Mode = Literal["points", "percent"]
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# django-simple-history keeps a change's reason in a varchar(100) (history_change_reason); the full text stays
+# where it belongs (EditionEvent.reason, ImportJob.filename), the history gets `history_reason()`.
+HISTORY_REASON_LENGTH = 100
+# Free texts people type: a reopen reason, an edition's note.
+TEXT_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -128,11 +133,49 @@ def points_from_percent(percent: Decimal, maximum: Decimal) -> Decimal:
     return round_half_up(percent * maximum / HUNDRED)
 
 
+def history_reason(reason: str) -> str | None:
+    """The reason as the history stores it: None when empty, else at most HISTORY_REASON_LENGTH characters
+    (cut with "…"). The one place a reason is fitted to simple-history's column."""
+    reason = " ".join(reason.split())
+    if not reason:
+        return None
+    if len(reason) <= HISTORY_REASON_LENGTH:
+        return reason
+    return reason[: HISTORY_REASON_LENGTH - 1].rstrip() + "…"
+
+
 def _set_history(instance: object, user: User, reason: str) -> None:
     if user.is_authenticated:
         instance._history_user = user  # type: ignore[attr-defined]
-    if reason:
-        instance._change_reason = reason  # type: ignore[attr-defined]
+    short = history_reason(reason)
+    if short:
+        instance._change_reason = short  # type: ignore[attr-defined]
+
+
+def _too_long(field: str, label: str, text: str) -> CellError | None:
+    if len(text) <= TEXT_MAX_LENGTH:
+        return None
+    return CellError(
+        None,
+        field,
+        _("%(label)s dài %(length)s ký tự, tối đa %(limit)s ký tự.")
+        % {"label": label, "length": len(text), "limit": TEXT_MAX_LENGTH},
+    )
+
+
+def rank_problem(rank: int, unit_count: int, edition: Edition) -> str:
+    """Why `rank` cannot be a published rank in `edition`, or "": the one rank rule of the grid, the import and
+    the admin (1 ≤ rank ≤ the number of units the edition measures that year)."""
+    if rank < 1:
+        return _("Thứ hạng phải là số nguyên từ 1 trở lên.")
+    if rank > unit_count:
+        return _("Thứ hạng %(rank)s lớn hơn số đơn vị %(index)s đánh giá năm %(year)s (%(count)s).") % {
+            "rank": rank,
+            "index": edition.index.short_name,
+            "year": edition.year,
+            "count": unit_count,
+        }
+    return ""
 
 
 @dataclass
@@ -160,6 +203,8 @@ def _plan(
     errors: list[CellError] = []
     planned: list[_Planned] = []
     seen: set[int] = set()
+    # One count, and only when a rank was given.
+    unit_count = units_of(edition).count() if any(r.published_rank is not None for r in rows) else 0
     for row in rows:
         uid = row.unit_id
         unit = units.get(uid)
@@ -262,8 +307,9 @@ def _plan(
                 CellError(uid, "published_index", _("Chỉ số công bố có tối đa hai chữ số thập phân."))
             )
         rank = row.published_rank
-        if rank is not None and rank < 1:
-            errors.append(CellError(uid, "published_rank", _("Thứ hạng phải là số nguyên từ 1 trở lên.")))
+        rank_error = rank_problem(rank, unit_count, edition) if rank is not None else ""
+        if rank_error:
+            errors.append(CellError(uid, "published_rank", rank_error))
         # A cell already refused is not reported again as missing.
         invalid = {e.field[1:] for e in errors[errors_before:] if e.field.startswith("d")}
         filled = [c for c, v in final.items() if v is not None or c in invalid]
@@ -517,7 +563,11 @@ def _write(
                 score.not_applicable = mark
                 changed_scores.append(score)
             scores_changed += 1
-    bulk = {"default_user": history_user, "default_change_reason": reason or None, "default_date": now}
+    bulk = {
+        "default_user": history_user,
+        "default_change_reason": history_reason(reason),
+        "default_date": now,
+    }
     if new_assessments:
         bulk_create_with_history(new_assessments, Assessment, batch_size=1000, **bulk)
     if changed_assessments:
@@ -572,6 +622,9 @@ def edition_create(
     errors: list[CellError] = []
     if kind not in (EditionKind.OFFICIAL, EditionKind.SELF):
         errors.append(CellError(None, "kind", _("Loại kỳ đánh giá phải là chính thức hoặc tự đánh giá.")))
+    too_long = _too_long("note", _("Ghi chú"), note)
+    if too_long:
+        errors.append(too_long)
     index = index if index is not None else par_index()
     if methodology is not None and methodology.index_id != index.pk:
         errors.append(
@@ -649,6 +702,9 @@ def edition_reopen(*, edition: Edition, user: User, reason: str) -> Edition:
     reason = (reason or "").strip()
     if not reason:
         raise EntryError([CellError(None, "reason", _("Cần nêu lý do mở lại."))])
+    too_long = _too_long("reason", _("Lý do mở lại"), reason)
+    if too_long:
+        raise EntryError([too_long])
     with transaction.atomic():
         edition = Edition.objects.select_for_update().get(pk=edition.pk)
         if edition.status != EditionStatus.PUBLISHED:

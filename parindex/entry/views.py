@@ -213,16 +213,22 @@ def _grid_context(
     by_cell: dict[tuple[int | None, str], str] = {}
     row_errors: dict[int, list[str]] = {}
     summary: list[dict[str, str]] = []
+    listed: set[tuple[str, str]] = set()
     for error in errors:
         key = grid_key(error.field)
         if error.unit_id is not None and key in labels:
             by_cell[(error.unit_id, key)] = error.message
-        elif error.unit_id is not None:
+        elif error.unit_id is not None and error.message not in row_errors.get(error.unit_id, []):
             row_errors.setdefault(error.unit_id, []).append(error.message)
+        if stale and error.unit_id is None:
+            continue  # "changed by someone else: <names>" repeats the rows' own errors and the box above
         anchor = input_name(error.unit_id, key) if error.unit_id in names and key in labels else ""
         where = names.get(error.unit_id, "") if error.unit_id is not None else ""
         if where and key in labels:
             where = f"{where} – {labels[key]}"
+        if (where, error.message) in listed:
+            continue  # one entry per place and message
+        listed.add((where, error.message))
         summary.append({"where": where, "message": error.message, "anchor": anchor})
     rows: list[GridRow] = []
     for unit in units:

@@ -295,7 +295,6 @@ def analyse(
     # The units the edition's index measures, every year (to say "not a unit in that year" of an old name).
     units = list(Unit.objects.measured_by(edition.index))
     matcher = UnitMatcher.for_year(edition.year, units)
-    unit_count = sum(1 for p in units if p.is_valid_in(edition.year))
     stored = _stored(edition)
     allowed = permissions.editable_units(user, edition)
     file_year = _file_year(edition, table, preview)
@@ -308,7 +307,7 @@ def analyse(
         cell_errors: dict[str, str] = {}
         for field_name, message in raw.problems:
             cell_errors.setdefault(field_name, message)
-        values = _parse_row(raw, edition, file_year, unit_count, cell_errors)
+        values = _parse_row(raw, edition, file_year, cell_errors)
         blank = raw.is_blank() and not raw.problems
         if blank:
             row.status = "blank"  # a name and nothing else: skipped, even when the name is not a unit
@@ -458,9 +457,12 @@ def _file_year(edition: Edition, table: Table, preview: ImportPreview) -> int | 
 
 
 def _parse_row(
-    raw: RawRow, edition: Edition, file_year: int | None, unit_count: int, cell_errors: dict[str, str]
+    raw: RawRow, edition: Edition, file_year: int | None, cell_errors: dict[str, str]
 ) -> dict[str, Any]:
-    """The row's parsed values by field (only the cells that are filled and valid); errors into cell_errors."""
+    """The row's parsed values by field (only the cells that are filled and valid); errors into cell_errors.
+
+    Only whether each cell is a number is checked here; ranges (maxima, a rank within the number of units) are
+    the services' rules, asked by `_service_check`, the same as for the grid."""
     values: dict[str, Any] = {}
     if file_year is None and _filled(raw.year) and "year" not in cell_errors:
         try:
@@ -488,16 +490,9 @@ def _parse_row(
             cell_errors["published_index"] = _("Chỉ số: %(error)s") % {"error": error}
     if "published_rank" not in cell_errors and _filled(raw.rank):
         try:
-            rank = parse_rank(raw.rank)
+            values["published_rank"] = parse_rank(raw.rank)
         except NumberError as error:
             cell_errors["published_rank"] = str(error)
-        else:
-            if rank is not None and rank > unit_count:
-                cell_errors["published_rank"] = _(
-                    "Xếp hạng %(rank)s lớn hơn số đơn vị cấp tỉnh năm %(year)s (%(count)s)."
-                ) % {"rank": rank, "year": edition.year, "count": unit_count}
-            else:
-                values["published_rank"] = rank
     return values
 
 

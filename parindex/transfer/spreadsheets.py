@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import from_ISO8601
 
 from parindex.register.names import ascii_fold
+from parindex.register.numbers import shown
 
 HEADER_SEARCH_ROWS = 10  # a title ("PAR INDEX 2024") and notes may sit above the header row
 MAX_DATA_ROWS = 100_000  # 63 units × 8 domains is the usual size; anything far beyond is a mistake
@@ -241,7 +243,7 @@ def _read_xlsx(data: bytes, *, year: int | None) -> Table:
         sheet = _choose_sheet(workbook, year)
         merged = _merged_ranges(workbook, sheet)
         sheet.reset_dimensions()  # some programs write a wrong <dimension>; read every row present
-        rows = ([(cell.value, getattr(cell, "data_type", None)) for cell in row] for row in sheet.iter_rows())
+        rows = _sheet_rows(workbook, sheet)
         stated = []
         sheet_year = _YEAR_IN_TEXT.search(fold(sheet.title))
         if sheet_year:
@@ -251,6 +253,75 @@ def _read_xlsx(data: bytes, *, year: int | None) -> Table:
         )
     finally:
         workbook.close()
+
+
+# What openpyxl raises on a cell whose stored value does not fit its type (a "number" that reads "8,65" or "abc",
+# a shared string that is not there): written by hand-made generators, never by Excel.
+_CELL_READ_ERRORS = (ValueError, IndexError, KeyError, TypeError, OverflowError)
+
+
+def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[list[tuple[Any, str | None]]]:
+    """The sheet's rows as (value, type) cells; a cell openpyxl cannot read stops the reading with a message
+    that names it (openpyxl's read-only parser cannot go on past it)."""
+    line = 0
+    try:
+        for row in sheet.iter_rows():
+            line += 1
+            yield [(cell.value, getattr(cell, "data_type", None)) for cell in row]
+    except _CELL_READ_ERRORS as error:
+        raise _unreadable(workbook, sheet, line + 1) from error
+
+
+def _unreadable(workbook: Any, sheet: Any, line: int) -> SpreadsheetError:
+    """The message for row `line` of `sheet`, which openpyxl could not read: the cells that do not hold a value
+    of their declared type, found by reading that row's XML (see `_merged_ranges`)."""
+    shared = len(getattr(workbook, "shared_strings", []) or [])
+    found: list[str] = []
+    try:
+        with workbook._archive.open(sheet._worksheet_path) as source:
+            for _event, element in iterparse(source, events=("end",)):  # noqa: S314
+                if not element.tag.endswith("}row"):
+                    continue
+                if element.get("r") == str(line):
+                    for cell in element:
+                        value = next((c.text for c in cell if c.tag.endswith("}v")), None)
+                        if value is not None and not _readable(cell.get("t", "n"), value, shared):
+                            found.append(f"{cell.get('r', '?')} (“{shown(value)}”)")
+                    break
+                element.clear()
+    except Exception:  # a sheet damaged further: the message names the row instead
+        found = []
+    if found:
+        return SpreadsheetError(
+            _(
+                "Không đọc được ô %(cells)s: giá trị lưu trong tệp không đúng kiểu của ô (ví dụ số ghi bằng chữ). "
+                "Hãy gõ lại các ô này trong Excel rồi tải tệp lên lại."
+            )
+            % {"cells": ", ".join(found[:10])}
+        )
+    return SpreadsheetError(
+        _(
+            "Không đọc được dòng %(line)s của trang tính: có ô lưu giá trị không đúng kiểu. Hãy gõ lại dòng này "
+            "trong Excel rồi tải tệp lên lại."
+        )
+        % {"line": line}
+    )
+
+
+def _readable(kind: str, value: str, shared: int) -> bool:
+    """Whether openpyxl can read a cell of type `kind` holding `value` (its own conversions, repeated here)."""
+    try:
+        if kind == "n":
+            float(value) if any(c in value for c in ".eE") else int(value)
+        elif kind == "s":
+            return 0 <= int(value) < shared
+        elif kind == "b":
+            int(value)
+        elif kind == "d":
+            from_ISO8601(value)
+    except _CELL_READ_ERRORS:
+        return False
+    return True
 
 
 def _choose_sheet(workbook: Any, year: int | None) -> Any:

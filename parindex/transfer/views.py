@@ -54,7 +54,7 @@ def template_download(request: HttpRequest, edition_id: int, fmt: str) -> HttpRe
         raise Http404
     edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
     if not _may_read(request.user, edition):
-        raise PermissionDenied
+        raise PermissionDenied(_("Bạn không có quyền xem kỳ đánh giá chưa công bố này."))
     content = (
         exporting.to_xlsx(edition, empty=True) if fmt == "xlsx" else exporting.to_csv(edition, empty=True)
     )
@@ -69,7 +69,7 @@ def export(request: HttpRequest, edition_id: int, fmt: str) -> HttpResponse:
         raise Http404
     edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
     if not _may_read(request.user, edition):
-        raise PermissionDenied
+        raise PermissionDenied(_("Bạn không có quyền xem kỳ đánh giá chưa công bố này."))
     content = exporting.to_xlsx(edition) if fmt == "xlsx" else exporting.to_csv(edition)
     return _file_response(content, fmt, exporting.filename(edition, fmt))
 
@@ -79,7 +79,7 @@ def export(request: HttpRequest, edition_id: int, fmt: str) -> HttpResponse:
 def upload(request: HttpRequest, edition_id: int) -> HttpResponse:
     edition = get_object_or_404(Edition.objects.select_related("methodology"), pk=edition_id)
     if not permissions.can_edit(request.user, edition):
-        raise PermissionDenied
+        raise PermissionDenied(_("Bạn không được phân công nhập liệu cho kỳ đánh giá này."))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         if edition.is_published:
