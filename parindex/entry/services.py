@@ -464,8 +464,10 @@ def scores_save(
             # nothing was written; say so rather than fail with a server error.
             logger.error("scores_save refused by the database for %s: %s", edition, error)
             raise EntryError([CellError(None, "edition", database_refusal_message(error))]) from error
-    if report.changed:
-        enqueue_recompute(edition.pk)
+        if report.changed:
+            # Inside the transaction: the "recompute pending" mark commits with the scores it is about; the task
+            # itself is sent once they have committed (transaction.on_commit).
+            enqueue_recompute(edition.pk)
     return report
 
 
