@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 
@@ -24,6 +26,26 @@ from dashboards.ranking import index_slug, kind_param
 from parindex.register.models import PAR_INDEX, Edition, Index, Region
 from scoring.public import PublicRanking, public_editions_all, public_ranking, public_regions
 
+
+def _code_version() -> str:
+    """A digest of what the cached pages and rankings are made of (this app's code, the public read, the
+    templates and the compiled translations): a deployment that changes any of them starts from fresh cache
+    entries instead of serving pages rendered by the previous version until the next recompute."""
+    base = Path(settings.BASE_DIR)
+    files = [
+        *Path(__file__).resolve().parent.glob("*.py"),
+        base / "scoring" / "public.py",
+        *(base / "templates").glob("**/*.html"),
+        *(base / "locale").glob("**/*.mo"),
+    ]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
 CATALOGUE_SECONDS = 60  # an edition's status changed without a recompute shows within a minute
 RANKING_SECONDS = 24 * 60 * 60
 PAGE_SECONDS = 24 * 60 * 60
@@ -76,7 +98,7 @@ class Catalogue:
 
 
 def catalogue(generation: int) -> Catalogue:
-    key = f"dashboards:catalogue:{generation}"
+    key = f"dashboards:catalogue:{CODE_VERSION}:{generation}"
     found: Catalogue | None = cache.get(key)
     if found is None:
         found = Catalogue(editions=tuple(public_editions_all()), regions=tuple(public_regions()))
@@ -86,7 +108,7 @@ def catalogue(generation: int) -> Catalogue:
 
 def ranking(edition: Edition, generation: int) -> PublicRanking:
     """The edition's public ranking; per language, since its reasons for missing values are words."""
-    key = f"dashboards:ranking:{edition.pk}:{edition.status}:{generation}:{get_language()}"
+    key = f"dashboards:ranking:{CODE_VERSION}:{edition.pk}:{edition.status}:{generation}:{get_language()}"
     found: PublicRanking | None = cache.get(key)
     if found is None:
         found = public_ranking(edition)
@@ -100,6 +122,7 @@ def page_key(
     """The key of a rendered page or download: the same for every visitor who asks the same thing (no session,
     no cookie but the language), different as soon as anything shown differs."""
     parts = [
+        CODE_VERSION,
         view,
         host,
         path,

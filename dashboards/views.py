@@ -424,6 +424,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "sources": SimpleLazyObject(public_sources),
             "editions": found.editions,
             "merger_rule": settings.PARINDEX_MERGER_RULE,
-            "generation": generation,
+            "cache_key": f"{cached.CODE_VERSION}:{generation}",
         },
     )
