@@ -68,8 +68,11 @@ def matches_search(row: RankingRow, key: str) -> bool:
 def filter_rows(
     rows: Iterable[RankingRow], *, region: str = "", group: str = "", search: str = ""
 ) -> list[RankingRow]:
-    """The rows of one region (by slug), of one group, whose unit matches the search; "" matches all."""
+    """The rows of one region (by slug), of one group, whose unit matches the search; "" matches all, and a
+    search of nothing but punctuation matches none."""
     key = search_key(search) if search else ""
+    if search and not key:
+        return []
     return [
         row
         for row in rows

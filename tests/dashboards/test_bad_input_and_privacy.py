@@ -41,6 +41,7 @@ RANKING = "/xep-hang/par-index/2024/"
         pytest.param(RANKING, {"sap_xep": "-chi_so; DELETE"}, 400, id="sql_sort"),
         pytest.param(RANKING, {"q": "'; DROP TABLE parindex_unit; --"}, 200, id="sql_search_finds_nothing"),
         pytest.param(RANKING, {"q": "<script>alert(1)</script>"}, 200, id="html_search_finds_nothing"),
+        pytest.param(RANKING, {"q": "%%% !!! ..."}, 200, id="punctuation_search_finds_nothing"),
         pytest.param(RANKING, {"trang": "999999"}, 200, id="page_number_out_of_range"),
         pytest.param(RANKING, {"page": "-1"}, 200, id="negative_page_number"),
         pytest.param("/xep-hang/par-index/2024/tai-ve.csv", {"vung": "<x>"}, 400, id="download_bad_region"),
