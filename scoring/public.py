@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from parindex.register.models import (
@@ -167,7 +167,8 @@ def public_edition(index_code: str, year: int, kind: str = EditionKind.OFFICIAL)
 def public_ranking(edition: Edition) -> PublicRanking:
     """Every computed figure of a published edition, in eight queries whatever the number of units (summary,
     results with units and regions, domains, domain results, published figures, region results of this year and
-    of the year before, published averages)."""
+    of the year before, published averages; the published figures and averages of an official edition only, six
+    queries for a demo one)."""
     summary = EditionSummary.objects.filter(edition=edition).first()
     complete = bool(summary and summary.complete)
     results = list(
@@ -191,10 +192,14 @@ def public_ranking(edition: Edition) -> PublicRanking:
             DomainCell(number, points, max_points, percent, rank, band_for(rank, unit_count))
         )
     figures: dict[int | None, list[Source]] = defaultdict(list)
+    # Published figures and averages are sources of the official edition only: demo values come from none.
+    official = edition.kind == EditionKind.OFFICIAL
     for unit_id, url, value, figure_rank, measure, disagrees, note in (
         PublishedFigure.objects.filter(index_id=edition.index_id, year=edition.year)
         .order_by("unit_id", "measure", "pk")
         .values_list("unit_id", "source_url", "value", "rank", "measure", "disagrees", "note")
+        if official
+        else ()
     ):
         figures[unit_id].append(Source(url, value, figure_rank, measure, disagrees, note))
 
@@ -225,7 +230,7 @@ def public_ranking(edition: Edition) -> PublicRanking:
             )
         )
     rows.sort(key=lambda row: (row.rank, row.unit.name))
-    published = _published_averages(edition)
+    published = _published_averages(edition) if official else {}
     return PublicRanking(
         edition=edition,
         summary=summary,
@@ -280,3 +285,53 @@ def public_indices() -> list[Index]:
         .distinct()
         .order_by("order", "code")
     )
+
+
+# --- For the public pages: what can be chosen, and where the figures come from -------------------------------
+
+
+def public_editions_all() -> list[Edition]:
+    """Every edition the public may read (published, official or demo) of every index, with its index and
+    criteria set: by index order, newest year first, official before demo. One query."""
+    return list(
+        Edition.objects.public()
+        .select_related("index", "methodology")
+        .order_by("index__order", "index__code", "-year", "-kind")  # "official" > "demo": official first
+    )
+
+
+def public_regions() -> list[Region]:
+    """The socio-economic regions, in their order (the choices of the region filter). One query."""
+    return list(Region.objects.order_by("order", "name"))
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    """A source URL and what the register took from it: how many figures of an index's year."""
+
+    index: str  # the index's short name
+    year: int
+    url: str
+    figures: int
+    averages: int
+
+
+def public_sources() -> list[SourceUse]:
+    """Every source URL of a published figure or average, by index and year (the methodology page): indices in
+    their order, newest year first. Two queries."""
+    uses: dict[tuple[int, str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    fields = ("index__order", "index__short_name", "year", "source_url")
+    for position, rows in enumerate(
+        (
+            PublishedFigure.objects.values_list(*fields).annotate(count=Count("id")).order_by(),
+            PublishedAverage.objects.values_list(*fields).annotate(count=Count("id")).order_by(),
+        )
+    ):
+        for order, short_name, year, url, count in rows:
+            uses[(order, short_name, year, url)][position] += count
+    return [
+        SourceUse(short_name, year, url, figures, averages)
+        for (_order, short_name, year, url), (figures, averages) in sorted(
+            uses.items(), key=lambda item: (item[0][0], item[0][1], -item[0][2], item[0][3])
+        )
+    ]
