@@ -423,3 +423,8 @@ def results_recompute_all(editions: Iterable[Edition] | None = None) -> int:
     for edition in sorted(chosen, key=lambda e: (e.index_id, e.year, e.kind)):
         results_recompute(edition=edition, cascade=False)
     return len(chosen)
+
+
+def edition_input(edition: Edition) -> calc.EditionInput:
+    """The engine's input for `edition` as stored (for the what-if of the unit pages: nothing is written)."""
+    return _load(edition).edition_input
