@@ -998,9 +998,11 @@ def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_cou
         + (f" · {t.group}" if t.group else "")
         for t in ordered
     ]
-    common = {
-        "x": [positions[t.slug][1] for t in ordered],
-        "y": [positions[t.slug][0] for t in ordered],
+    xs = [positions[t.slug][1] for t in ordered]
+    ys = [positions[t.slug][0] for t in ordered]
+    common: dict[str, Any] = {
+        "x": xs,
+        "y": ys,
         "hovertext": hover,
         "hoverinfo": "text",
         "customdata": [t.slug for t in ordered],
@@ -1013,8 +1015,8 @@ def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_cou
                 continue
             traces.append(
                 go.Scatter(
-                    x=[common["x"][n] for n in members],
-                    y=[common["y"][n] for n in members],
+                    x=[xs[n] for n in members],
+                    y=[ys[n] for n in members],
                     mode="markers+text",
                     text=[_abbreviate(text[n]) for n in members],
                     textfont={"size": 9, "color": "#fff"},

@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from dashboards import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("phuong-phap/", views.methodology, name="methodology"),
+    path("", include("dashboards.unit_urls")),
 ]
