@@ -542,3 +542,67 @@ def unit_compare(request: HttpRequest) -> HttpResponse:
         "years": list(reversed(years)),
     }
     return render(request, "dashboards/unit_compare.html", context)
+
+
+@require_GET
+def unit_brief(request: HttpRequest, slug: str) -> HttpResponse:
+    """A printable one-page brief (A4): index, rank, change, group, strongest and weakest domains, points left
+    on the table, the target gap (leaders), sources and date."""
+    unit = reads.unit_by_slug(slug)
+    if unit is None:
+        raise Http404(_("Không có đơn vị này."))
+    drafts = can_view_drafts(request.user)
+    lineage = reads.lineage_of(unit)
+    history = reads.history(lineage.ids, [unit.region_id], drafts=drafts)
+    chosen = _select(request, history, lineage, drafts=drafts)
+    edition, row = chosen.edition, chosen.row
+    index_name = next(
+        (e.edition.index.short_name for e in history.editions_of(chosen.index_code)), chosen.index_code
+    )
+    context: dict[str, Any] = {
+        "unit": unit,
+        "lineage": lineage,
+        "index_name": index_name,
+        "index_code": chosen.index_code,
+        "kind": chosen.kind,
+        "is_demo": chosen.kind == EditionKind.DEMO,
+        "edition": edition,
+        "row": row,
+        "notices": chosen.notices,
+        "today": timezone.localdate(),
+        "drafts": drafts,
+    }
+    if edition is None or row is None:
+        return render(request, "dashboards/unit_brief.html", context)
+    domains = reads.domains_of_year(edition.id, edition.methodology_id, row.unit_id)
+    by_rank = sorted(domains, key=lambda d: (d.rank, -d.gap, d.number))
+    gains: dict[str, int] = {}
+    if domains and edition.complete:
+        full = {str(d.number): (d.number, d.left) for d in domains}
+        gains = reads.rank_if_full(reads.simulation_input(edition.edition), row.unit_id, full)
+    left = sorted(
+        (charts.LeftItem(str(d.number), d.name, d.left, gains.get(str(d.number))) for d in domains),
+        key=lambda i: (-(row.rank - i.rank_if_full) if i.rank_if_full is not None else 0, -i.left),
+    )[:3]
+    own = _own_ids(lineage)
+    statuses: list[reads.TargetStatus] = []
+    if drafts:
+        rows = [r for r in history.rows_of(chosen.index_code, own) if r.series == chosen.kind]
+        others = reads.indices_of_editions([edition.id])
+        statuses = [
+            reads.target_status(t, rows, others, complete=edition.complete)
+            for t in history.targets
+            if t.unit_id in own and t.index.code == chosen.index_code
+        ]
+    context |= {
+        "strongest": by_rank[:2],
+        "weakest": list(reversed(by_rank[-2:])) if len(by_rank) > 2 else [],
+        "left": left,
+        "statuses": statuses,
+        "sources": reads.sources_of(chosen.index_code, edition.year, [row.unit_id]),
+        "national_average": edition.national_average,
+        "region_average": edition.region_averages.get(unit.region_id) if unit.region_id else None,
+        "source_text": edition.edition.source,
+        "comparison_rule": _comparison_rule(lineage, history.rows_of(chosen.index_code)),
+    }
+    return render(request, "dashboards/unit_brief.html", context)

@@ -31,6 +31,7 @@ from parindex.register.models import (
     EditionStatus,
     Index,
     PublishedAverage,
+    PublishedFigure,
     Score,
     Succession,
     Target,
@@ -712,3 +713,30 @@ def _gap(needed: Decimal | None, index: Decimal | None, met: bool) -> Decimal | 
     if needed is None or index is None:
         return None
     return max(ZERO, needed - index)
+
+
+# --------------------------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A figure as a source published it, with where (for the brief's list of sources)."""
+
+    url: str
+    measure: str
+    value: Decimal | None
+    rank: int | None
+    disagrees: bool
+    note: str
+
+
+def sources_of(index_code: str, year: int, unit_ids: Sequence[int]) -> list[SourceRow]:
+    """The published figures of the units on an index in a year, with their sources; one query."""
+    return [
+        SourceRow(url, measure, value, rank, disagrees, note)
+        for url, measure, value, rank, disagrees, note in PublishedFigure.objects.filter(
+            index__code=index_code, year=year, unit_id__in=unit_ids
+        )
+        .order_by("measure", "pk")
+        .values_list("source_url", "measure", "value", "rank", "disagrees", "note")
+    ]

@@ -328,3 +328,40 @@ def test_demo_and_official_are_labelled(client):
     assert BANNER in client.get(compare("ha-noi", "quang-nam", loai="demo")).content.decode()
     assert BANNER not in client.get(compare("ha-noi", "quang-nam", loai="official")).content.decode()
     assert EditionKind.DEMO == "demo"
+
+
+# --------------------------------------------------------------------------------------------- brief
+
+
+def test_the_brief_gives_the_key_figures_domains_points_left_sources_and_date(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(PUBLIC_BUDGET):
+        response = client.get(reverse("units:brief", args=["da-nang-2025"]) + "?loai=demo")
+    assert response.status_code == 200
+    html = response.content.decode()
+    result = YearResult.objects.get(unit__slug="da-nang-2025", edition__kind="demo")
+    assert f"{result.index:.2f}".replace(".", ",") + "%" in html
+    assert f"{result.rank}/34" in html
+    for heading in (
+        "Lĩnh vực mạnh nhất",
+        "Lĩnh vực yếu nhất",
+        "Điểm còn thiếu nhiều tác động nhất",
+        "Nguồn",
+        "In ngày",
+    ):
+        assert heading in html
+    assert "Trung bình các đơn vị tiền thân" in html  # the comparison rule of a merged unit
+    assert BANNER in html
+    assert PLOTLY not in html  # a printable page, no chart script
+    assert "Mục tiêu" not in html  # targets are for leaders
+
+
+def test_the_brief_of_an_official_year_lists_its_sources(client):
+    html = client.get(reverse("units:brief", args=["quang-nam"])).content.decode()
+    figure = YearResult.objects.get(
+        unit__slug="quang-nam", edition__kind="official", edition__index__code="PAR_INDEX"
+    )
+    assert f"{figure.edition.year}" in html
+    assert "http" in html[html.index("Nguồn") :]
+    assert BANNER not in html
