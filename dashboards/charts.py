@@ -70,6 +70,7 @@ class Chart:
     figure: dict[str, Any]
     table: Table
     notes: tuple[str, ...] = ()
+    link: str = ""  # a URL with "__slug__": clicking a unit's mark opens it (the tile map)
 
     @property
     def dom_id(self) -> str:
@@ -977,7 +978,9 @@ class Tile:
     group: str
 
 
-def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_count: int) -> Chart:
+def tile_map_chart(
+    tiles: Sequence[Tile], *, colour_by: str, year: int, unit_count: int, link: str = ""
+) -> Chart:
     """9. The units as a tile-grid map coloured by index (a continuous scale) or by group (A/B/C/D); a unit
     not in the layout goes to an extra row at the bottom, so none is ever left out."""
     layout_tiles = tiles_for(unit_count)
@@ -991,67 +994,59 @@ def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_cou
             positions[tile.slug] = (bottom + spare // 7, spare % 7)
             spare += 1
     ordered = sorted(tiles, key=lambda t: positions[t.slug])
-    text = [t.name for t in ordered]
-    hover = [
-        f"{t.name}: {_num(t.index)} · "
-        + _("hạng %(rank)s") % {"rank": t.rank}
-        + (f" · {t.group}" if t.group else "")
-        for t in ordered
-    ]
-    xs = [positions[t.slug][1] for t in ordered]
-    ys = [positions[t.slug][0] for t in ordered]
-    common: dict[str, Any] = {
-        "x": xs,
-        "y": ys,
-        "hovertext": hover,
-        "hoverinfo": "text",
-        "customdata": [t.slug for t in ordered],
-    }
+
+    def hover(tile: Tile) -> str:
+        if tile.index is None and not tile.rank:
+            return f"{tile.name}: " + _("chưa có kết quả")
+        text = f"{tile.name}: {_num(tile.index)} · " + _("hạng %(rank)s") % {"rank": tile.rank}
+        return text + (f" · {tile.group}" if tile.group else "")
+
+    def trace(members: Sequence[Tile], name: str, marker: dict[str, Any]) -> go.Scatter:
+        return go.Scatter(
+            x=[positions[t.slug][1] for t in members],
+            y=[positions[t.slug][0] for t in members],
+            mode="markers+text",
+            text=[_abbreviate(t.name) for t in members],
+            textfont={"size": 9, "color": "#fff"},
+            hovertext=[hover(t) for t in members],
+            hoverinfo="text",
+            customdata=[t.slug for t in members],
+            name=name,
+            marker={"symbol": "square", "size": 34, **marker},
+        )
+
     traces: list[go.BaseTraceType] = []
     if colour_by == "group":
         for group in ("A", "B", "C", "D", ""):
-            members = [n for n, t in enumerate(ordered) if t.group == group]
-            if not members:
-                continue
+            members = [t for t in ordered if t.group == group]
+            if members:
+                name = _("Nhóm %(group)s") % {"group": group} if group else _("Chưa có chỉ số")
+                traces.append(trace(members, name, {"color": GROUP_COLOURS[group]}))
+    else:
+        known = [t for t in ordered if t.index is not None]
+        values = [float(t.index) for t in known if t.index is not None]
+        if known:
             traces.append(
-                go.Scatter(
-                    x=[xs[n] for n in members],
-                    y=[ys[n] for n in members],
-                    mode="markers+text",
-                    text=[_abbreviate(text[n]) for n in members],
-                    textfont={"size": 9, "color": "#fff"},
-                    hovertext=[hover[n] for n in members],
-                    hoverinfo="text",
-                    customdata=[ordered[n].slug for n in members],
-                    name=_("Nhóm %(group)s") % {"group": group} if group else _("Chưa có chỉ số"),
-                    marker={"symbol": "square", "size": 34, "color": GROUP_COLOURS[group]},
+                trace(
+                    known,
+                    _("Chỉ số (%)"),
+                    {
+                        "color": values,
+                        "colorscale": [[0, "#b42318"], [0.5, "#e0a800"], [1, "#1b7a3a"]],
+                        "cmin": min(values),
+                        "cmax": max(values),
+                        "colorbar": {"thickness": 10, "len": 0.6, "title": {"text": "%"}},
+                    },
                 )
             )
-    else:
-        with_index = [t.index for t in ordered if t.index is not None]
-        traces.append(
-            go.Scatter(
-                **common,
-                text=[_abbreviate(t) for t in text],
-                textfont={"size": 9, "color": "#fff"},
-                mode="markers+text",
-                name=_("Chỉ số (%)"),
-                marker={
-                    "symbol": "square",
-                    "size": 34,
-                    "color": [_float(t.index) if t.index is not None else None for t in ordered],
-                    "colorscale": [[0, "#b42318"], [0.5, "#e0a800"], [1, "#1b7a3a"]],
-                    "cmin": float(min(with_index)) if with_index else 0,
-                    "cmax": float(max(with_index)) if with_index else 100,
-                    "colorbar": {"thickness": 10, "len": 0.6, "title": {"text": "%"}},
-                },
-            )
-        )
+        unknown = [t for t in ordered if t.index is None]
+        if unknown:
+            traces.append(trace(unknown, _("Chưa có chỉ số"), {"color": GROUP_COLOURS[""]}))
     rows = max((p[0] for p in positions.values()), default=0) + 1
     layout = _layout(
         height=max(360, 36 * rows + 60),
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        showlegend=colour_by == "group",
+        showlegend=colour_by == "group" or len(traces) > 1,
         xaxis=_axis(visible=False, range=[-0.7, 7]),
         yaxis=_axis(visible=False, autorange="reversed", scaleanchor="x"),
     )
@@ -1059,8 +1054,8 @@ def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_cou
         _("Chỉ số các đơn vị năm %(year)s") % {"year": year},
         (_("Đơn vị"), _("Chỉ số (%)"), _("Hạng"), _("Nhóm")),
         tuple(
-            (t.name, _num(t.index), str(t.rank), t.group or "—")
-            for t in sorted(tiles, key=lambda t: (t.rank, t.name))
+            (t.name, _num(t.index), str(t.rank) if t.rank else "—", t.group or "—")
+            for t in sorted(tiles, key=lambda t: (t.rank or 10**6, t.name))
         ),
     )
     return Chart(
@@ -1069,6 +1064,7 @@ def tile_map_chart(tiles: Sequence[Tile], *, colour_by: str, year: int, unit_cou
         figure=figure(traces, layout),
         table=table,
         notes=(_("Mỗi ô là một đơn vị, đặt gần đúng vị trí địa lý (không dùng dữ liệu bản đồ)."),),
+        link=link,
     )
 
 

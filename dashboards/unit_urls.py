@@ -13,4 +13,5 @@ urlpatterns = [
     path("don-vi/<slug:slug>/muc-tieu/", units.unit_target_set, name="target_set"),
     path("don-vi/<slug:slug>/muc-tieu/<int:target_id>/xoa/", units.unit_target_delete, name="target_delete"),
     path("so-sanh/", units.unit_compare, name="compare"),
+    path("tong-quan/", units.overview, name="overview"),
 ]

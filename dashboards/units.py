@@ -606,3 +606,60 @@ def unit_brief(request: HttpRequest, slug: str) -> HttpResponse:
         "comparison_rule": _comparison_rule(lineage, history.rows_of(chosen.index_code)),
     }
     return render(request, "dashboards/unit_brief.html", context)
+
+
+COLOUR_PARAM = "mau"
+MOVERS = 5
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """The national overview of a year: a tile-grid map coloured by index or group, the regional averages, the
+    biggest movers up and down."""
+    drafts = can_view_drafts(request.user)
+    kind = request.GET.get(KIND_PARAM) or EditionKind.OFFICIAL
+    if kind not in PUBLIC_KINDS:
+        kind = EditionKind.OFFICIAL
+    colour_by = "group" if request.GET.get(COLOUR_PARAM) == "group" else "index"
+    editions = reads.editions_of_index(PAR_INDEX, kind, drafts=drafts)
+    asked = _int(request.GET.get(YEAR_PARAM))
+    edition = next((e for e in editions if e.year == asked), editions[0] if editions else None)
+    notices: list[str] = []
+    if asked is not None and (edition is None or edition.year != asked):
+        notices.append(_("Không có kết quả năm %(year)s; trang hiển thị năm gần nhất.") % {"year": asked})
+    context: dict[str, Any] = {
+        "kind": kind,
+        "is_demo": kind == EditionKind.DEMO,
+        "colour_by": colour_by,
+        "editions": editions,
+        "edition": edition,
+        "charts": [],
+        "notices": [],
+    }
+    if asked is not None and (edition is None or edition.year != asked):
+        context["notices"].append(
+            _("Không có kết quả năm %(year)s; trang hiển thị năm gần nhất.") % {"year": asked}
+        )
+    if edition is None:
+        return render(request, "dashboards/unit_overview.html", context)
+    ranking = reads.overview_of(edition)
+    tiles = [charts.Tile(u.code, u.name, u.slug, u.index, u.rank, u.group) for u in ranking.units]
+    link = reverse("units:page", args=["__slug__"]) + "?" + urlencode({KIND_PARAM: kind})
+    context["charts"] = [
+        charts.tile_map_chart(
+            tiles, colour_by=colour_by, year=edition.year, unit_count=len(tiles), link=link
+        ),
+    ]
+    if ranking.regions:
+        context["charts"].append(charts.region_chart(ranking.regions, year=edition.year))
+    moved = [u for u in ranking.units if u.rank_change]
+    context |= {
+        "ranking": ranking,
+        "up": sorted(
+            (u for u in moved if (u.rank_change or 0) > 0), key=lambda u: (-(u.rank_change or 0), u.rank)
+        )[:MOVERS],
+        "down": sorted(
+            (u for u in moved if (u.rank_change or 0) < 0), key=lambda u: ((u.rank_change or 0), u.rank)
+        )[:MOVERS],
+    }
+    return render(request, "dashboards/unit_overview.html", context)

@@ -740,3 +740,67 @@ def sources_of(index_code: str, year: int, unit_ids: Sequence[int]) -> list[Sour
         .order_by("measure", "pk")
         .values_list("source_url", "measure", "value", "rank", "disagrees", "note")
     ]
+
+
+# --------------------------------------------------------------------------------------------- overview
+
+
+def editions_of_index(index_code: str, kind: str, *, drafts: bool) -> list[Edition]:
+    """The visible editions of one index and kind, newest first, with their summaries; one query."""
+    return list(
+        visible_editions(drafts=drafts)
+        .filter(index__code=index_code, kind=kind)
+        .select_related("summary", "methodology")
+        .order_by("-year")
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A year of an index for the national overview: every unit of the year (those without a result too, with
+    no index and rank 0), the regional averages with their change, whether the year is complete."""
+
+    edition: Edition
+    complete: bool
+    units: list[DistributionRow]
+    regions: list[tuple[str, Decimal, Decimal | None]]  # (name, average, change against the year before)
+    regions_source: str  # "computed" | "published" | ""
+
+
+def overview_of(edition: Edition) -> Overview:
+    """Five queries whatever the number of units: results, the year's units, regional averages (computed in a
+    complete year, published in a partial one) of this year and the one before."""
+    summary = getattr(edition, "summary", None)
+    complete = bool(summary and summary.complete)
+    rows = distribution(edition.pk, complete)
+    present = {r.unit_id for r in rows}
+    for unit in Unit.objects.measured_by(edition.index).valid_in_year(edition.year).exclude(pk__in=present):
+        rows.append(DistributionRow(unit.pk, unit.name, unit.slug, unit.code, unit.region_id, None, 0, ""))
+    regions: list[tuple[str, Decimal, Decimal | None]] = []
+    source = ""
+    if complete:
+        previous = dict(
+            RegionResult.objects.filter(
+                edition__index_id=edition.index_id, edition__year=edition.year - 1, edition__kind=edition.kind
+            ).values_list("region_id", "average")
+        )
+        for region_id, name, average in (
+            RegionResult.objects.filter(edition=edition)
+            .order_by("region__order")
+            .values_list("region_id", "region__name", "average")
+        ):
+            before = previous.get(region_id)
+            regions.append((name, average, average - before if before is not None else None))
+        source = "computed"
+    elif edition.kind == EditionKind.OFFICIAL:
+        published: dict[tuple[int, int], tuple[str, Decimal]] = {}
+        for year, region_id, name, average in PublishedAverage.objects.filter(
+            index_id=edition.index_id, year__in=[edition.year, edition.year - 1], region__isnull=False
+        ).values_list("year", "region_id", "region__name", "average"):
+            published[(year, region_id)] = (name, average)
+        for (year, region_id), (name, average) in sorted(published.items()):
+            if year == edition.year:
+                earlier = published.get((year - 1, region_id))
+                regions.append((name, average, average - earlier[1] if earlier else None))
+        source = "published" if regions else ""
+    return Overview(edition, complete, rows, regions, source)

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
+from dashboards import charts
 from parindex.register.models import Edition, EditionKind, EditionStatus, Index, Target, Unit
 from scoring import calculation as calc
 from scoring.models import DomainResult, YearResult
@@ -365,3 +366,72 @@ def test_the_brief_of_an_official_year_lists_its_sources(client):
     assert f"{figure.edition.year}" in html
     assert "http" in html[html.index("Nguồn") :]
     assert BANNER not in html
+
+
+# --------------------------------------------------------------------------------------------- overview
+
+
+def overview(**query: str) -> str:
+    return reverse("units:overview") + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+@pytest.mark.parametrize(("year", "count"), [("2024", 63), ("2025", 34)])
+def test_the_overview_maps_every_unit_of_the_year_on_its_own_layout(
+    client, django_assert_max_num_queries, year, count
+):
+    with django_assert_max_num_queries(8):
+        response = client.get(overview(loai="demo", nam=year))
+    assert response.status_code == 200
+    html = response.content.decode()
+    figures = _figures(html)
+    [tiles] = figures["tile-map"]["data"]
+    assert len(tiles["customdata"]) == count
+    expected = charts.TILES_63 if count == 63 else charts.TILES_34
+    hanoi = "ha-noi" if count == 63 else "ha-noi-2025"
+    position = tiles["customdata"].index(hanoi)
+    assert (tiles["y"][position], tiles["x"][position]) == expected["01"]
+    assert BANNER in html
+    assert 'data-link="/don-vi/__slug__/?loai=demo"' in html
+
+
+def test_the_overview_colours_by_group_and_lists_the_biggest_movers(client):
+    html = client.get(overview(loai="demo", nam="2024", mau="group")).content.decode()
+    figures = _figures(html)
+    names = {t["name"] for t in figures["tile-map"]["data"]}
+    groups = set(
+        YearResult.objects.filter(edition__year=2024, edition__kind="demo").values_list("group", flat=True)
+    )
+    assert names == {f"Nhóm {g}" for g in groups}
+    top_up = (
+        YearResult.objects.filter(edition__year=2024, edition__kind="demo", rank_change__gt=0)
+        .order_by("-rank_change", "rank")
+        .first()
+    )
+    up = html[html.index('data-testid="movers-up"') :]
+    assert f'{top_up.unit.name}</a>: <span class="up">▲ {top_up.rank_change}' in up.split("</ol>")[0]
+    regions = figures["regions"]["data"][0]
+    assert len(regions["y"]) == 6
+
+
+def test_the_overview_of_a_partial_official_year_greys_units_without_an_index(client):
+    response = client.get(overview(nam="2024"))
+    assert response.status_code == 200
+    figures = _figures(response.content.decode())
+    traces = {t["name"]: len(t["customdata"]) for t in figures["tile-map"]["data"]}
+    with_index = YearResult.objects.filter(
+        edition__year=2024, edition__kind="official", edition__index__code="PAR_INDEX", index__isnull=False
+    ).count()
+    assert traces == {"Chỉ số (%)": with_index, "Chưa có chỉ số": 63 - with_index}
+    # The regional averages of a partial year are the published ones.
+    assert (
+        dict(zip(figures["regions"]["data"][0]["y"], figures["regions"]["data"][0]["x"], strict=True))[
+            "Đồng bằng sông Hồng"
+        ]
+        == 90.17
+    )
+
+
+def test_the_overview_answers_bad_input_with_the_latest_year(client):
+    response = client.get(overview(nam="1990", loai="xyz", mau="abc"))
+    assert response.status_code == 200
+    assert "Không có kết quả năm 1990" in response.content.decode()
