@@ -214,7 +214,9 @@ def _unit_context(
             {r.year for r in history.rows_of(chosen.index_code) if r.unit_id in own}, reverse=True
         ),
         "drafts": drafts,
-        "peers": _peer_links(unit, distribution, row) if row else [],
+        "peers": _peer_links(unit, distribution, row, reads.merged_units(edition.year))
+        if row and edition
+        else [],
     }
     if drafts:
         context |= _leader_context(request, unit, history, own, chosen, targets, what_if_fields, target_form)
@@ -239,8 +241,12 @@ def _leader_context(
     target_form: TargetForm | None,
 ) -> dict[str, Any]:
     """Targets (every index the unit has, side by side), the target form and the what-if form."""
+    # Every index with results, then those with only targets (PAPI, PCI, DTI before their first edition).
+    indices = dict(_indices(history))
+    for target in targets:
+        indices.setdefault(target.index.code, target.index.short_name)
     rows_by_index: dict[str, list[reads.ResultRow]] = {}
-    for code, _name in _indices(history):
+    for code in indices:
         rows = history.rows_of(code, own)
         # The page's kind; an index with no result of that kind (SIPAS has no demo data) shows its official ones.
         picked = [r for r in rows if r.series == chosen.kind] or [
@@ -250,7 +256,7 @@ def _leader_context(
     latest = {code: history.edition(rows[-1].edition_id) for code, rows in rows_by_index.items() if rows}
     others = reads.indices_of_editions(info.id for info in latest.values() if info is not None)
     standings = []
-    for code, name in _indices(history):
+    for code, name in indices.items():
         rows = rows_by_index[code]
         info = latest.get(code)
         statuses = [
@@ -278,18 +284,26 @@ def _index_id(history: reads.History, code: str) -> int | None:
 
 
 def _peer_links(
-    unit: Unit, distribution: list[reads.DistributionRow], row: reads.ResultRow
+    unit: Unit, distribution: list[reads.DistributionRow], row: reads.ResultRow, merged: dict[int, int]
 ) -> list[tuple[str, str]]:
-    """Ready-made comparisons: the nearest units of the same region, and of the same group (by rank)."""
+    """Ready-made comparisons with the nearest units by rank: of the same region, of the same group, and in a
+    reorganisation year the merged units (several predecessors) and the unmerged ones (one)."""
     links = []
-    near = sorted(distribution, key=lambda r: abs(r.rank - row.rank))
-    same_region = [r.slug for r in near if r.region_id == unit.region_id and r.unit_id != row.unit_id][:3]
-    same_group = [r.slug for r in near if r.group and r.group == row.group and r.unit_id != row.unit_id][:3]
+    near = [r for r in sorted(distribution, key=lambda r: abs(r.rank - row.rank)) if r.unit_id != row.unit_id]
     base = [unit.slug]
-    if same_region:
-        links.append((_("Cùng vùng"), _compare_url([*base, *same_region])))
-    if same_group:
-        links.append((_("Cùng nhóm %(group)s") % {"group": row.group}, _compare_url([*base, *same_group])))
+    groups = [(_("Cùng vùng"), [r.slug for r in near if r.region_id == unit.region_id])]
+    if row.group:
+        groups.append(
+            (_("Cùng nhóm %(group)s") % {"group": row.group}, [r.slug for r in near if r.group == row.group])
+        )
+    if merged:
+        groups += [
+            (_("Các đơn vị hợp nhất"), [r.slug for r in near if merged.get(r.unit_id, 0) > 1]),
+            (_("Các đơn vị không hợp nhất"), [r.slug for r in near if merged.get(r.unit_id, 0) == 1]),
+        ]
+    for label, slugs in groups:
+        if slugs:
+            links.append((label, _compare_url([*base, *slugs[:3]])))
     return links
 
 

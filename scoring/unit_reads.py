@@ -25,7 +25,6 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils.translation import get_language
 
 from parindex.register.models import (
-    Criterion,
     Edition,
     EditionKind,
     EditionStatus,
@@ -384,26 +383,33 @@ class DomainRow:
 
 
 def domains_of_year(edition_id: int, methodology_id: int | None, unit_id: int) -> list[DomainRow]:
-    """The unit's domains in an edition against the nation and the best unit; two queries."""
+    """The unit's domains in an edition against the nation and the best unit; one query."""
     return domains_of_units(edition_id, methodology_id, [unit_id]).get(unit_id, [])
 
 
 def domains_of_units(
     edition_id: int, methodology_id: int | None, unit_ids: Sequence[int]
 ) -> dict[int, list[DomainRow]]:
-    """The domains of several units in an edition, each against the nation and the best unit; two queries
-    whatever the number of units."""
+    """The domains of several units in an edition, each against the nation and the best unit; one query
+    whatever the number of units (none without a criteria set)."""
     if methodology_id is None:
         return {}
-    names = {
-        c.number: c.name_en if c.name_en and _english() else c.name_vi
-        for c in Criterion.objects.filter(methodology_id=methodology_id, level=1)
-    }
+    names: dict[int, str] = {}
     by_domain: dict[int, list[tuple[str, int, Decimal, Decimal, Decimal, int]]] = defaultdict(list)
-    for number, owner, name, points, max_points, percent, rank in DomainResult.objects.filter(
-        year_result__edition_id=edition_id
-    ).values_list(
+    for (
+        number,
+        name_vi,
+        name_en,
+        owner,
+        name,
+        points,
+        max_points,
+        percent,
+        rank,
+    ) in DomainResult.objects.filter(year_result__edition_id=edition_id).values_list(
         "domain__number",
+        "domain__name_vi",
+        "domain__name_en",
         "year_result__unit_id",
         "year_result__unit__name",
         "points",
@@ -411,6 +417,7 @@ def domains_of_units(
         "percent",
         "rank",
     ):
+        names[number] = name_en if name_en and _english() else name_vi
         by_domain[number].append((name, owner, points, max_points, percent, rank))
     out: dict[int, list[DomainRow]] = {}
     for number in sorted(by_domain):

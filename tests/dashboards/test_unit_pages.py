@@ -435,3 +435,25 @@ def test_the_overview_answers_bad_input_with_the_latest_year(client):
     response = client.get(overview(nam="1990", loai="xyz", mau="abc"))
     assert response.status_code == 200
     assert "Không có kết quả năm 1990" in response.content.decode()
+
+
+def test_peer_comparisons_are_offered_same_region_same_group_merged_and_unmerged(client):
+    html = client.get(page("da-nang-2025", loai="demo")).content.decode()
+    peers = html[html.index('id="peers-title"') :]
+    for label in ("Cùng vùng", "Cùng nhóm", "Các đơn vị hợp nhất", "Các đơn vị không hợp nhất"):
+        assert label in peers
+    links = re.findall(r'href="(/so-sanh/\?[^"]+)"', peers)
+    assert all(link.startswith("/so-sanh/?don-vi=da-nang-2025&amp;") for link in links)
+    assert client.get(links[0].replace("&amp;", "&")).status_code == 200
+
+
+def test_a_target_on_an_index_without_results_yet_is_listed_beside_the_others(leader_client):
+    papi = Index.objects.get(code="PAPI")
+    response = leader_client.post(
+        reverse("units:target_set", args=["da-nang-2025"]),
+        {"index": papi.pk, "year": "2026", "target_rank": "10"},
+    )
+    assert response.status_code == 302
+    html = leader_client.get(page("da-nang-2025", loai="demo")).content.decode()
+    standings = html[html.index('data-testid="standings"') :]
+    assert "PAPI" in standings and "Chưa có kết quả" in standings
