@@ -12,11 +12,21 @@ from django.db.models import Max, Min
 from django.utils import translation
 
 from dashboards import charts
-from parindex.register.models import Edition, EditionKind, Target, Unit
+from parindex.register.models import (
+    Assessment,
+    Criterion,
+    Edition,
+    EditionKind,
+    Index,
+    Methodology,
+    Score,
+    Target,
+    Unit,
+)
 from scoring import calculation as calc
 from scoring import unit_reads as reads
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
-from scoring.services import edition_input
+from scoring.services import edition_input, results_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +316,69 @@ def _group_counts(edition: Edition) -> dict[str, int]:
     for group in YearResult.objects.filter(edition=edition).values_list("group", flat=True):
         counts[group] = counts.get(group, 0) + 1
     return counts
+
+
+def _criteria_edition() -> tuple[Edition, dict[str, Unit]]:
+    """A self-assessment of three 2025 units under a criteria set whose domain 1 has two criteria (1.1 of 6
+    points, 1.2 of 4) and domain 2 is entered whole (10 points)."""
+    methodology = Methodology.objects.create(
+        index=Index.objects.get(code="PAR_INDEX"),
+        code="TEST-CRITERIA",
+        title="Thử",
+        year_from=2025,
+        year_until=2025,
+    )
+    one = Criterion.objects.create(methodology=methodology, number=1, name_vi="Lĩnh vực một", max_points=10)
+    Criterion.objects.create(methodology=methodology, number=2, name_vi="Lĩnh vực hai", max_points=10)
+    Criterion.objects.create(
+        methodology=methodology, parent=one, number=1, name_vi="Tiêu chí một", max_points=6
+    )
+    Criterion.objects.create(
+        methodology=methodology, parent=one, number=2, name_vi="Tiêu chí hai", max_points=4
+    )
+    criteria = {c.code: c for c in Criterion.objects.filter(methodology=methodology)}
+    edition = Edition.objects.create(
+        index=methodology.index, year=2025, kind="self", status="draft", methodology=methodology
+    )
+    units = {slug: Unit.objects.get(slug=slug) for slug in ("da-nang-2025", "hue-2025", "can-tho-2025")}
+    points = {"da-nang-2025": ("1", "4", "8"), "hue-2025": ("6", "4", "9"), "can-tho-2025": ("5", "2", "7")}
+    for slug, values in points.items():
+        assessment = Assessment.objects.create(edition=edition, unit=units[slug])
+        for code, value in zip(("1.1", "1.2", "2"), values, strict=True):
+            Score.objects.create(assessment=assessment, criterion=criteria[code], points=Decimal(value))
+    results_recompute(edition=edition)
+    return edition, units
+
+
+def test_points_left_per_criterion_where_criteria_are_known():
+    edition, units = _criteria_edition()
+    da_nang = units["da-nang-2025"]
+    assert YearResult.objects.get(edition=edition, unit=da_nang).rank == 3  # 13 of 20 points: 65 %
+    left = reads.criteria_left(edition.pk, edition.methodology_id, da_nang.pk)
+    assert [(c.code, c.domain, c.left) for c in left] == [("1.1", 1, Decimal(5)), ("1.2", 1, Decimal(0))]
+    gains = reads.rank_if_full(edition_input(edition), da_nang.pk, {c.code: (c.domain, c.left) for c in left})
+    assert gains == {"1.1": 2, "1.2": 3}  # 1.1 at its maximum: 18 of 20, 90 %, second
+    domains = reads.domains_of_year(edition.pk, edition.methodology_id, da_nang.pk)
+    items = [charts.LeftItem(str(d.number), d.name, d.left, None) for d in domains]
+    items += [charts.LeftItem(c.code, c.name, c.left, gains[c.code]) for c in left]
+    chart = charts.points_left_chart(items, rank=3, year=2025)
+    [trace] = chart.figure["data"]
+    assert trace["y"][0] == "1.1. Tiêu chí một"  # the criterion that moves the rank most comes first
+    assert trace["x"][0] == 5.0
+    assert trace["marker"]["color"][0] == charts.DRAFT  # criteria drawn apart from domains
+    assert ("1.1. Tiêu chí một", "5,00", "2", "1") in chart.table.rows
+
+
+def test_self_assessments_and_drafts_are_separate_lines_for_leaders_only():
+    edition, _units = _criteria_edition()
+    lineage, public = _history("da-nang-2025")
+    assert all(r.series != "self-draft" for r in public.rows)
+    _lineage, leader = _history("da-nang-2025", drafts=True)
+    lines = charts.unit_lines(leader, lineage, "PAR_INDEX", EditionKind.OFFICIAL)
+    [own_self] = [line for line in lines if line.role == "self"]
+    assert own_self.name == "Đà Nẵng (tự đánh giá, bản nháp)"
+    assert {y: r.index for y, r in own_self.rows.items()} == {2025: Decimal("65.00")}
+    # Never with the demo results: the demo page has no self-assessment line.
+    demo_lines = charts.unit_lines(leader, lineage, "PAR_INDEX", EditionKind.DEMO)
+    assert [line.role for line in demo_lines] == ["predecessor", "predecessor", "unit"]
+    assert edition.kind == "self"
