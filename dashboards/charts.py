@@ -124,11 +124,10 @@ def _axis(**extra: Any) -> dict[str, Any]:
 
 
 def figure(traces: Sequence[go.BaseTraceType], layout: Mapping[str, Any]) -> dict[str, Any]:
-    """The figure as a plain dict, validated by plotly, without any template."""
-    built = go.Figure(data=list(traces), layout=dict(layout))
-    built.layout.template = None
-    as_dict: dict[str, Any] = built.to_plotly_json()
-    return as_dict
+    """The figure as a plain dict, traces and layout validated by plotly, without any template. Built part by
+    part: a ``go.Figure`` would apply the default template, and removing it again costs about 20 ms a figure."""
+    built_layout: dict[str, Any] = go.Layout(dict(layout)).to_plotly_json()
+    return {"data": [trace.to_plotly_json() for trace in traces], "layout": built_layout}
 
 
 def _floor_ten(value: float) -> int:

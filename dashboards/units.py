@@ -14,11 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +33,7 @@ from parindex.register.permissions import can_view_drafts
 from scoring import calculation as calc
 from scoring import unit_reads as reads
 from scoring.models import ChangeBasis, MergerRule
+from scoring.selectors import results_generation
 
 logger = logging.getLogger(__name__)
 
@@ -312,13 +315,37 @@ def _compare_url(slugs: list[str], **params: str) -> str:
     return f"{reverse('units:compare')}?{query}"
 
 
+PAGE_SECONDS = 3600  # a public page's data, also bounded by the results generation every recompute bumps
+
+
+def _page_key(request: HttpRequest, unit: Unit) -> str | None:
+    """The cache key of a public unit page, or None for a query that is not one the page's form makes (never
+    cached: arbitrary query strings must not fill the cache)."""
+    index, kind, year = (request.GET.get(name, "") for name in (INDEX_PARAM, KIND_PARAM, YEAR_PARAM))
+    if index and (len(index) > 30 or not index.replace("_", "").isalnum()):
+        return None
+    if kind not in ("", *PUBLIC_KINDS) or (year and _int(year) is None):
+        return None
+    return f"units:page:{results_generation()}:{get_language()}:{unit.pk}:{index}:{kind}:{year}"
+
+
 @require_GET
 def unit_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """A unit's dashboard: its index, rank and domains against the nation, its region and its targets."""
+    """A unit's dashboard: its index, rank and domains against the nation, its region and its targets. What the
+    public sees is read once per results generation and language (cached; the page itself, with its CSRF
+    token, is rendered per request); leaders' pages are read every time."""
     unit = reads.unit_by_slug(slug)
     if unit is None:
         raise Http404(_("Không có đơn vị này."))
-    return render(request, "dashboards/unit.html", _unit_context(request, unit))
+    if can_view_drafts(request.user):
+        return render(request, "dashboards/unit.html", _unit_context(request, unit))
+    key = _page_key(request, unit)
+    context: dict[str, Any] | None = cache.get(key) if key else None
+    if context is None:
+        context = _unit_context(request, unit)
+        if key:
+            cache.set(key, context, PAGE_SECONDS)
+    return render(request, "dashboards/unit.html", context)
 
 
 @require_POST

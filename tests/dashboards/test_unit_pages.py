@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from dashboards import charts
 from parindex.register.models import Edition, EditionKind, EditionStatus, Index, Target, Unit
 from scoring import calculation as calc
 from scoring.models import DomainResult, YearResult
+from scoring.selectors import GENERATION_KEY
 from scoring.services import edition_input
 
 pytestmark = pytest.mark.django_db
@@ -457,3 +459,16 @@ def test_a_target_on_an_index_without_results_yet_is_listed_beside_the_others(le
     html = leader_client.get(page("da-nang-2025", loai="demo")).content.decode()
     standings = html[html.index('data-testid="standings"') :]
     assert "PAPI" in standings and "Chưa có kết quả" in standings
+
+
+def test_the_public_unit_page_is_read_once_per_results_generation(client, django_assert_max_num_queries):
+    url = page("quang-nam", loai="demo")
+    first = client.get(url).content.decode()
+    with django_assert_max_num_queries(1):  # the unit (a 404 stays a 404); its data comes from the cache
+        again = client.get(url).content.decode()
+    assert _figures(again) == _figures(first)
+    # A recompute bumps the generation: the next request reads again.
+    cache.set(GENERATION_KEY, 123456, None)
+    with django_assert_max_num_queries(PUBLIC_BUDGET) as captured:
+        client.get(url)
+    assert len(captured) > 1
