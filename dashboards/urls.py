@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from dashboards import views
 
@@ -45,4 +45,5 @@ urlpatterns = [
         views.domains_download,
         name="domains_download",
     ),
+    path("", include("dashboards.unit_urls")),
 ]

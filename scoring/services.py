@@ -602,3 +602,8 @@ def failure_messages(edition: Edition, error: RecomputeError) -> list[str]:
     if error.edition is None or error.edition.pk == edition.pk:
         return list(error.messages)
     return [f"{error.edition}: {message}" for message in error.messages]
+
+
+def edition_input(edition: Edition) -> calc.EditionInput:
+    """The engine's input for `edition` as stored (for the what-if of the unit pages: nothing is written)."""
+    return _load(edition).edition_input
