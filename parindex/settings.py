@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "ninja",  # the public API (dashboards.api): serves its Swagger UI from the app, not a CDN
     "parindex.register",
     "parindex.entry",
     "parindex.transfer",
