@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Recent public API answers, served before the session and CSRF machinery (dashboards.api_cache).
+    "dashboards.api_cache.ApiAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "parindex.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,14 +5,17 @@ do not grow with the number of units or years."""
 
 from __future__ import annotations
 
+import gzip
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dashboards.api_cache import Answer, WorkerAnswers
 from parindex.entry.services import par_index
 from parindex.register.models import Edition, EditionKind, EditionStatus, Score, Unit
 from scoring.models import ChangeBasis, YearResult
@@ -333,14 +336,67 @@ def test_answers_carry_an_etag_and_a_matching_if_none_match_gets_304(client):
     assert other.status_code == 200 and other.headers["ETag"] != etag  # another body, another tag
 
 
-def test_answers_set_no_cookie_vary_on_nothing_and_allow_no_other_origin(client):
+@pytest.mark.parametrize("visit", ["first", "second"])  # built by the view, then served by the middleware
+def test_answers_set_no_cookie_vary_on_no_cookie_and_allow_no_other_origin(client, visit):
     client.cookies["django_language"] = "en"
-    response = client.get(API + "/rankings/PAR_INDEX/2024", HTTP_ORIGIN="https://elsewhere.example")
+    client.cookies["sessionid"] = "not-a-session"
+    for _time in range(2 if visit == "second" else 1):
+        response = client.get(API + "/rankings/PAR_INDEX/2024", HTTP_ORIGIN="https://elsewhere.example")
     assert response.status_code == 200
     assert not response.cookies
-    assert "Vary" not in response.headers
+    assert response.headers["Vary"] == "Accept-Encoding"
     assert not [name for name in response.headers if name.lower().startswith("access-control-")]
     assert response.headers["Content-Language"] == "vi"  # the language is a parameter, not the cookie
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_answer_gzipped_with_its_own_etag(client):
+    plain = client.get(API + "/rankings/PAR_INDEX/2024", {"kind": "demo"})
+    for _visit in range(2):  # built, then from the worker's memory
+        packed = client.get(
+            API + "/rankings/PAR_INDEX/2024", {"kind": "demo"}, HTTP_ACCEPT_ENCODING="gzip, br"
+        )
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert len(packed.content) < len(plain.content) / 4
+        assert packed.headers["ETag"] not in {plain.headers["ETag"], ""}
+    for etag in (plain.headers["ETag"], packed.headers["ETag"]):
+        again = client.get(
+            API + "/rankings/PAR_INDEX/2024",
+            {"kind": "demo"},
+            HTTP_ACCEPT_ENCODING="gzip",
+            HTTP_IF_NONE_MATCH=etag,
+        )
+        assert again.status_code == 304
+    small = client.get(API + "/units", {"q": "no such unit"}, HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in small.headers  # too small to gain from it
+
+
+def test_a_worker_serves_a_recent_answer_without_the_view(client):
+    client.get(API + "/rankings/PAR_INDEX/2024", {"kind": "demo"})
+    cache.clear()  # no shared answer any more; the generation is unchanged (none)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(API + "/rankings/PAR_INDEX/2024", {"kind": "demo"})
+    assert response.status_code == 200 and response.json()["count"] == 63
+    assert queries.captured_queries == []
+
+
+def test_a_recent_answer_is_not_served_to_a_host_that_is_not_allowed(client):
+    client.get(API + "/rankings/PAR_INDEX/2024", {"kind": "demo"})
+    assert (
+        client.get(API + "/rankings/PAR_INDEX/2024", {"kind": "demo"}, HTTP_HOST="evil.example").status_code
+        == 400
+    )
+
+
+def test_a_workers_memory_keeps_the_answers_used_last():
+    answers = WorkerAnswers(size=2)
+    made = [Answer(0, f'"{n}"', b"{}", None, "vi", 0.0) for n in range(3)]
+    answers.put(("a",), made[0])
+    answers.put(("b",), made[1])
+    assert answers.get(("a",)) is made[0]  # now the most recent
+    answers.put(("c",), made[2])
+    assert (answers.get(("a",)), answers.get(("b",)), answers.get(("c",))) == (made[0], None, made[2])
 
 
 def test_a_second_request_reads_nothing_from_the_database(client):
@@ -376,7 +432,7 @@ def test_the_api_stays_up_when_redis_is_down(client, settings):
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         }
     }
-    from django.core.cache import cache
+    from django.core.cache import cache  # the settings' cache, unreachable
 
     cache.set("probe", 1)
     assert cache.get("probe") is None
@@ -391,8 +447,6 @@ RANKING_QUERIES = 9
 
 
 def _queries(client, path: str, params: dict) -> int:
-    from django.core.cache import cache
-
     cache.clear()  # measure a miss: what an answer costs when it is built
     with CaptureQueriesContext(connection) as queries:
         response = client.get(API + path, params)

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 )
 
 pytestmark = pytest.mark.django_db
-EXAMPLES_PER_OPERATION = 60  # five operations, each in positive and negative modes: about 20 s here
+EXAMPLES_PER_OPERATION = 100  # five operations, positive and negative modes: about 20 s on a 2-core machine
 
 
 # Loaded at collection from the app itself (the schema view touches no database); requests go to the same
@@ -45,10 +45,12 @@ def _keep_the_test_transaction():  # type: ignore[no-untyped-def]
 @schema.parametrize()
 def test_the_api_answers_every_generated_request_within_its_schema(case, _keep_the_test_transaction):
     case.call_and_validate(
+        # The in-process transport does not decompress, as an HTTP client would; gzip has its own test.
+        headers={"Accept-Encoding": "identity"},
         checks=[
             not_a_server_error,
             response_schema_conformance,
             status_code_conformance,
             content_type_conformance,
-        ]
+        ],
     )
