@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 
 from dashboards import views
+from dashboards.api import api_urls
 
 
 class DownloadFormat:
@@ -46,4 +47,5 @@ urlpatterns = [
         name="domains_download",
     ),
     path("", include("dashboards.unit_urls")),
+    path("api/v1/", api_urls()),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "parindex.entry.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
+    "ninja",  # the public API (dashboards.api): serves its Swagger UI from the app, not a CDN
     "parindex.register",
     "parindex.entry",
     "parindex.transfer",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Recent public API answers, served before the session and CSRF machinery (dashboards.api_cache).
+    "dashboards.api_cache.ApiAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "parindex.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

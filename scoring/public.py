@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from parindex.register.models import (
@@ -25,9 +26,12 @@ from parindex.register.models import (
     EditionKind,
     EditionStatus,
     Index,
+    Methodology,
+    MethodologyPart,
     PublishedAverage,
     PublishedFigure,
     Region,
+    Succession,
     Unit,
 )
 from scoring.models import DomainResult, EditionSummary, RegionResult, YearResult
@@ -335,3 +339,208 @@ def public_sources() -> list[SourceUse]:
             uses.items(), key=lambda item: (item[0][0], item[0][1], -item[0][2], item[0][3])
         )
     ]
+
+
+# --- The API's reads (dashboards.api): units with their successions, an index's years, one unit's series over
+# the years, criteria sets. Each in a fixed number of queries whatever the number of units and years; the rows of
+# a unit's series are built by the same rules as the ranking's (shown_rank, band_for, missing_reason).
+
+
+@dataclass(frozen=True)
+class UnitLink:
+    """The other side of a succession: the unit and the date the succession took effect."""
+
+    unit: Unit
+    date: date
+
+
+@dataclass(frozen=True)
+class PublicUnit:
+    unit: Unit
+    predecessors: tuple[UnitLink, ...]
+    successors: tuple[UnitLink, ...]
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    count: int  # every unit matching the filters, not only this page's
+    units: list[PublicUnit]
+
+
+def public_units(
+    *, level: str | None = None, year: int | None = None, search: str = "", limit: int, offset: int
+) -> UnitPage:
+    """A page of units (by level, code, validity) with their predecessors and successors; three queries (count,
+    units with region and parent, successions of the page's units). `year`: the units valid on 31 December of
+    that year; `search`: a part of the name, the official name, an alias or the code, any case."""
+    units = Unit.objects.select_related("region", "parent")
+    if level:
+        units = units.filter(level=level)
+    if year is not None:
+        units = units.valid_in_year(year)
+    if search:
+        units = units.filter(
+            Q(name__icontains=search)
+            | Q(official_name__icontains=search)
+            | Q(aliases__icontains=search)
+            | Q(code__iexact=search)
+            | Q(slug__iexact=search)
+        )
+    count = units.count()
+    page = list(units.order_by("level", "code", "valid_from", "pk")[offset : offset + limit]) if count else []
+    links = _succession_links([unit.pk for unit in page])
+    return UnitPage(
+        count=count,
+        units=[PublicUnit(unit, *links.get(unit.pk, ((), ()))) for unit in page],
+    )
+
+
+def public_unit(slug: str) -> PublicUnit | None:
+    """One unit by its slug with its predecessors and successors; two queries."""
+    unit = Unit.objects.select_related("region", "parent").filter(slug=slug).first()
+    if unit is None:
+        return None
+    return PublicUnit(unit, *_succession_links([unit.pk])[unit.pk])
+
+
+def _succession_links(unit_ids: list[int]) -> dict[int, tuple[tuple[UnitLink, ...], tuple[UnitLink, ...]]]:
+    """(predecessors, successors) of each unit, by unit id, ordered by code; one query."""
+    if not unit_ids:
+        return {}
+    before: dict[int, list[UnitLink]] = defaultdict(list)
+    after: dict[int, list[UnitLink]] = defaultdict(list)
+    for succession in (
+        Succession.objects.filter(Q(predecessor_id__in=unit_ids) | Q(successor_id__in=unit_ids))
+        .select_related("predecessor", "successor")
+        .order_by("date", "predecessor__code", "successor__code")
+    ):
+        before[succession.successor_id].append(UnitLink(succession.predecessor, succession.date))
+        after[succession.predecessor_id].append(UnitLink(succession.successor, succession.date))
+    return {unit_id: (tuple(before[unit_id]), tuple(after[unit_id])) for unit_id in unit_ids}
+
+
+@dataclass(frozen=True)
+class IndexYears:
+    index: Index
+    years: tuple[int, ...]  # of its published editions of the kind asked for, oldest first
+
+
+def public_index_years(kind: str = EditionKind.OFFICIAL) -> list[IndexYears]:
+    """Every index with the years of its published editions of `kind` (official, or demo); two queries. An
+    index without such an edition is listed with no years: it is tracked, nothing of it is published yet."""
+    years: dict[int, list[int]] = defaultdict(list)
+    if kind in (EditionKind.OFFICIAL, EditionKind.DEMO):
+        for index_id, year in (
+            Edition.objects.filter(kind=kind, status=EditionStatus.PUBLISHED)
+            .order_by("year")
+            .values_list("index_id", "year")
+        ):
+            years[index_id].append(year)
+    return [
+        IndexYears(index, tuple(years.get(index.pk, ())))
+        for index in Index.objects.select_related("owner").order_by("order", "code")
+    ]
+
+
+def public_index(code: str) -> Index | None:
+    """An index by its code (exactly as listed); one query."""
+    return Index.objects.filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """A unit's row in one published edition, as that edition's ranking shows it."""
+
+    edition: Edition
+    row: RankingRow
+    complete: bool
+
+
+def public_series(unit: Unit, index: Index, kind: str = EditionKind.OFFICIAL) -> list[SeriesPoint]:
+    """The unit's rows in every published edition of `index` and `kind` (official, or demo), oldest first; three
+    queries whatever the number of years (results with their editions and summaries, domain results, published
+    figures). Each row equals the unit's row in public_ranking of that edition."""
+    if kind not in (EditionKind.OFFICIAL, EditionKind.DEMO):
+        return []
+    results = list(
+        YearResult.objects.filter(
+            unit=unit, edition__index=index, edition__kind=kind, edition__status=EditionStatus.PUBLISHED
+        )
+        .select_related("edition", "edition__summary", "edition__methodology")
+        .order_by("edition__year")
+    )
+    if not results:
+        return []
+    cells: dict[int, list[tuple[int, Decimal, Decimal, Decimal, int]]] = defaultdict(list)
+    for year_result_id, number, points, max_points, percent, rank in (
+        DomainResult.objects.filter(year_result__in=[result.pk for result in results])
+        .order_by("year_result_id", "domain__number")
+        .values_list("year_result_id", "domain__number", "points", "max_points", "percent", "rank")
+    ):
+        cells[year_result_id].append((number, points, max_points, percent, rank))
+    figures: dict[int, list[Source]] = defaultdict(list)
+    for year, url, value, figure_rank, measure, disagrees, note in (
+        PublishedFigure.objects.filter(index=index, unit=unit)
+        .order_by("year", "measure", "pk")
+        .values_list("year", "source_url", "value", "rank", "measure", "disagrees", "note")
+    ):
+        figures[year].append(Source(url, value, figure_rank, measure, disagrees, note))
+    series: list[SeriesPoint] = []
+    for result in results:
+        edition = result.edition
+        summary = _summary_of(edition)
+        complete = bool(summary and summary.complete)
+        unit_count = summary.unit_count if summary else 0
+        expected = summary.expected_units if summary and summary.expected_units else unit_count
+        rank, rank_source = shown_rank(result, complete)
+        domains = tuple(
+            DomainCell(
+                number, domain_points, maximum, percent, domain_rank, band_for(domain_rank, unit_count)
+            )
+            for number, domain_points, maximum, percent, domain_rank in cells.get(result.pk, ())
+        )
+        row = RankingRow(
+            unit=unit,
+            region=unit.region if unit.region_id else None,
+            index=result.index,
+            index_source=result.index_source,
+            rank=rank,
+            rank_source=rank_source,
+            computed_rank=result.rank,
+            published_rank=result.published_rank,
+            region_rank=result.region_rank,
+            group=result.group,
+            rank_change=result.rank_change,
+            index_change=result.index_change,
+            change_basis=result.change_basis,
+            rank_mismatch=result.rank_mismatch,
+            missing=missing_reason(result),
+            band=band_for(rank, expected),
+            domains=domains,
+            sources=tuple(figures.get(edition.year, ())),
+        )
+        series.append(SeriesPoint(edition=edition, row=row, complete=complete))
+    return series
+
+
+def _summary_of(edition: Edition) -> EditionSummary | None:
+    try:
+        return edition.summary
+    except EditionSummary.DoesNotExist:
+        return None
+
+
+def public_criteria_sets(*, index_code: str | None = None, demo: bool = False) -> list[Methodology]:
+    """The criteria sets (real ones, or the demo ones) with their domains (`domain_list`) and the published
+    split of their points (`part_list`), by index and first year; three queries."""
+    sets = Methodology.objects.filter(is_demo=demo).select_related("index")
+    if index_code is not None:
+        sets = sets.filter(index__code=index_code)
+    return list(
+        sets.prefetch_related(
+            Prefetch(
+                "criteria", queryset=Criterion.objects.domains().order_by("number"), to_attr="domain_list"
+            ),
+            Prefetch("parts", queryset=MethodologyPart.objects.order_by("order", "pk"), to_attr="part_list"),
+        ).order_by("index__order", "index__code", F("year_from").asc(nulls_first=True), "code")
+    )
