@@ -64,6 +64,12 @@ def band_for(rank: int, unit_count: int) -> Band:
     return Band.BOTTOM
 
 
+def has_sources(kind: str) -> bool:
+    """Published figures and averages are the sources of official editions only: demo values come from none, and
+    a demo row never shows an official figure's source beside its invented value."""
+    return kind == EditionKind.OFFICIAL
+
+
 def shown_rank(result: YearResult, complete: bool) -> tuple[int, str]:
     """(the rank a row shows, "computed" or "published"). In a complete year the computed rank; in a partial year
     the published rank where there is one (ours only ranks the units we hold), else the computed one."""
@@ -196,8 +202,7 @@ def public_ranking(edition: Edition) -> PublicRanking:
             DomainCell(number, points, max_points, percent, rank, band_for(rank, unit_count))
         )
     figures: dict[int | None, list[Source]] = defaultdict(list)
-    # Published figures and averages are sources of the official edition only: demo values come from none.
-    official = edition.kind == EditionKind.OFFICIAL
+    official = has_sources(edition.kind)
     for unit_id, url, value, figure_rank, measure, disagrees, note in (
         PublishedFigure.objects.filter(index_id=edition.index_id, year=edition.year)
         .order_by("unit_id", "measure", "pk")
@@ -483,6 +488,8 @@ def public_series(unit: Unit, index: Index, kind: str = EditionKind.OFFICIAL) ->
         PublishedFigure.objects.filter(index=index, unit=unit)
         .order_by("year", "measure", "pk")
         .values_list("year", "source_url", "value", "rank", "measure", "disagrees", "note")
+        if has_sources(kind)
+        else ()
     ):
         figures[year].append(Source(url, value, figure_rank, measure, disagrees, note))
     series: list[SeriesPoint] = []
