@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Recent public API answers, served before the session and CSRF machinery (dashboards.api_cache).
     "dashboards.api_cache.ApiAnswerMiddleware",
+    # Whole public pages for anonymous visitors, likewise before the session and CSRF machinery.
+    "dashboards.page_cache.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "parindex.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

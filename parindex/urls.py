@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from django.views.i18n import JavaScriptCatalog
+from django.views.i18n import JavaScriptCatalog, set_language
 
 
 class FaviconView(RedirectView):
@@ -23,7 +24,10 @@ urlpatterns = [
     path("nhap-lieu/tep/", include("parindex.transfer.urls")),
     path("tai-khoan/dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("tai-khoan/dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch takes no CSRF token: the worst a forged request does is show another language, and
+    # without the token the public pages set no cookie, so whole pages can be kept for anonymous visitors
+    # (dashboards.page_cache) and by proxies.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("quan-tri/", admin.site.urls),
 ]
