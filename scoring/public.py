@@ -133,6 +133,40 @@ class RankingRow:
     sources: tuple[Source, ...] = ()
 
 
+def ranking_row(
+    result: YearResult,
+    *,
+    unit: Unit,
+    complete: bool,
+    expected_units: int,
+    domains: tuple[DomainCell, ...],
+    sources: tuple[Source, ...],
+) -> RankingRow:
+    """A unit's row of a year as the public reads it: the rank shown and its band, the reason a value is
+    missing; one construction for the ranking and for a unit's series, so both show the same row."""
+    rank, rank_source = shown_rank(result, complete)
+    return RankingRow(
+        unit=unit,
+        region=unit.region if unit.region_id else None,
+        index=result.index,
+        index_source=result.index_source,
+        rank=rank,
+        rank_source=rank_source,
+        computed_rank=result.rank,
+        published_rank=result.published_rank,
+        region_rank=result.region_rank,
+        group=result.group,
+        rank_change=result.rank_change,
+        index_change=result.index_change,
+        change_basis=result.change_basis,
+        rank_mismatch=result.rank_mismatch,
+        missing=missing_reason(result),
+        band=band_for(rank, expected_units),
+        domains=domains,
+        sources=sources,
+    )
+
+
 @dataclass(frozen=True)
 class RegionRow:
     region: Region
@@ -213,31 +247,17 @@ def public_ranking(edition: Edition) -> PublicRanking:
         figures[unit_id].append(Source(url, value, figure_rank, measure, disagrees, note))
 
     expected = summary.expected_units if summary and summary.expected_units else unit_count
-    rows: list[RankingRow] = []
-    for result in results:
-        rank, rank_source = shown_rank(result, complete)
-        rows.append(
-            RankingRow(
-                unit=result.unit,
-                region=result.unit.region,
-                index=result.index,
-                index_source=result.index_source,
-                rank=rank,
-                rank_source=rank_source,
-                computed_rank=result.rank,
-                published_rank=result.published_rank,
-                region_rank=result.region_rank,
-                group=result.group,
-                rank_change=result.rank_change,
-                index_change=result.index_change,
-                change_basis=result.change_basis,
-                rank_mismatch=result.rank_mismatch,
-                missing=missing_reason(result),
-                band=band_for(rank, expected),
-                domains=tuple(cells.get(result.pk, ())),
-                sources=tuple(figures.get(result.unit_id, ())),
-            )
+    rows = [
+        ranking_row(
+            result,
+            unit=result.unit,
+            complete=complete,
+            expected_units=expected,
+            domains=tuple(cells.get(result.pk, ())),
+            sources=tuple(figures.get(result.unit_id, ())),
         )
+        for result in results
+    ]
     rows.sort(key=lambda row: (row.rank, row.unit.name))
     published = _published_averages(edition) if official else {}
     return PublicRanking(
@@ -499,30 +519,17 @@ def public_series(unit: Unit, index: Index, kind: str = EditionKind.OFFICIAL) ->
         complete = bool(summary and summary.complete)
         unit_count = summary.unit_count if summary else 0
         expected = summary.expected_units if summary and summary.expected_units else unit_count
-        rank, rank_source = shown_rank(result, complete)
         domains = tuple(
             DomainCell(
                 number, domain_points, maximum, percent, domain_rank, band_for(domain_rank, unit_count)
             )
             for number, domain_points, maximum, percent, domain_rank in cells.get(result.pk, ())
         )
-        row = RankingRow(
+        row = ranking_row(
+            result,
             unit=unit,
-            region=unit.region if unit.region_id else None,
-            index=result.index,
-            index_source=result.index_source,
-            rank=rank,
-            rank_source=rank_source,
-            computed_rank=result.rank,
-            published_rank=result.published_rank,
-            region_rank=result.region_rank,
-            group=result.group,
-            rank_change=result.rank_change,
-            index_change=result.index_change,
-            change_basis=result.change_basis,
-            rank_mismatch=result.rank_mismatch,
-            missing=missing_reason(result),
-            band=band_for(rank, expected),
+            complete=complete,
+            expected_units=expected,
             domains=domains,
             sources=tuple(figures.get(edition.year, ())),
         )
