@@ -12,7 +12,9 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,16 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
         logger.exception("the 500 page could not be rendered")
         body = FALLBACK_500
     return HttpResponseServerError(body)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without its token (an expired page, cookies blocked) is refused in the
+    layout, in the user's language, saying what to do, not with Django's bare English page."""
+    logger.warning("CSRF refused %s %s: %s", request.method, request.path, reason)
+    message = _(
+        "Biểu mẫu đã hết hạn hoặc trình duyệt chặn cookie nên chưa lưu gì. Hãy tải lại trang rồi gửi lại."
+    )
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 class ExpectedRefusalFilter(logging.Filter):

@@ -208,6 +208,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "parindex.errors.csrf_failure"  # refused in the layout and the user's language
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 LOGGING = {

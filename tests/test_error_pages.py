@@ -219,3 +219,19 @@ def test_a_real_error_keeps_its_traceback(console):
     output = console.getvalue()
     assert output.count("Internal Server Error") == 1
     assert "Traceback" in output
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_form_sent_without_its_csrf_token_is_refused_in_the_layout(language):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(make_user(f"csrf-{language}", "approver"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.post(reverse("entry:edition_create"), {"year": "2030"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    _assert_layout(page, language)
+    with translation.override(language):
+        message = gettext(
+            "Biểu mẫu đã hết hạn hoặc trình duyệt chặn cookie nên chưa lưu gì. Hãy tải lại trang rồi gửi lại."
+        )
+    assert message in page
