@@ -46,7 +46,11 @@ PAGES = (
     ("methodology page", "/phuong-phap/", "page"),
     ("ranking page 2025, 34 units", "/xep-hang/par-index/2025/?loai=demo", "page"),
     ("ranking page 2024, 63 units", "/xep-hang/par-index/2024/?loai=demo", "page"),
-    ("ranking page 2024, filters", "/xep-hang/par-index/2024/?loai=demo&vung=dong-bang-song-hong&nhom=B", "page"),
+    (
+        "ranking page 2024, filters",
+        "/xep-hang/par-index/2024/?loai=demo&vung=dong-bang-song-hong&nhom=B",
+        "page",
+    ),
     ("domain view 2024", "/xep-hang/par-index/2024/linh-vuc/?loai=demo", "page"),
     ("CSV download 2024", "/xep-hang/par-index/2024/tai-ve.csv?loai=demo", "page"),
     ("API ranking 2025, 34 units", "/api/v1/rankings/PAR_INDEX/2025?kind=demo", "api"),

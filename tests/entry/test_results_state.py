@@ -467,7 +467,8 @@ def test_the_grid_has_no_computed_rank_column_before_the_edition_is_complete(
 
 # --- Query budgets ---------------------------------------------------------------------------------------------
 
-EDITION_PAGE_BUDGET = 20  # the page (session, user, edition, progress), its setup section and its results section
+# The page (session, user, edition, progress), its setup section and its results section.
+EDITION_PAGE_BUDGET = 20
 
 
 def _count_queries(client: Any, url: str) -> int:
