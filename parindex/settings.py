@@ -114,7 +114,13 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A public page must stay up when Redis goes down: cache errors are logged, not raised.
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            # A Redis that hangs is not asked again for a few seconds (parindex.cache_client).
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "CLIENT_CLASS": "parindex.cache_client.PausingClient",
+            },
             "KEY_PREFIX": "parindex",
         }
     }
