@@ -303,3 +303,49 @@ def test_sweep_results_command_recomputes_what_waited_and_nothing_else() -> None
     assert RecomputeState.objects.get(edition=fresh).status == RecomputeStatus.PENDING
     assert _rows(waited) == before  # the data did not change: the same rows again
     assert "1" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_admin_changes_to_reference_data_mark_the_editions_they_touch_pending(rf: Any) -> None:
+    """A maximum, a unit (its region) or a succession changed in the admin enters the calculation: the editions
+    that use it are marked pending in the admin's transaction (and so recomputed, by the task or the sweep)."""
+    from django.contrib import admin as django_admin
+
+    from parindex.entry.admin import CriterionAdmin, SuccessionAdmin, UnitAdmin
+    from parindex.register.models import Criterion, Succession, Unit
+
+    def pending() -> set[int]:
+        return set(
+            RecomputeState.objects.filter(status=RecomputeStatus.PENDING).values_list("edition_id", flat=True)
+        )
+
+    RecomputeState.objects.all().delete()
+    edition = Edition.objects.filter(kind="demo").order_by("year").first()
+    assert edition is not None
+    request = rf.post("/")
+    request.user = User.objects.create_superuser("quan-tri-tham-chieu", password="x")
+
+    criterion = Criterion.objects.filter(methodology=edition.methodology, parent=None).first()
+    assert criterion is not None
+    CriterionAdmin(Criterion, django_admin.site).save_model(request, criterion, None, True)
+    using = set(Edition.objects.filter(methodology=edition.methodology).values_list("pk", flat=True))
+    assert edition.pk in pending() and pending() == using
+
+    RecomputeState.objects.all().delete()
+    unit = Unit.objects.get(pk=edition.assessments.values_list("unit_id", flat=True).first())
+
+    class Form:
+        instance = unit
+
+        def save_m2m(self) -> None:
+            pass
+
+    UnitAdmin(Unit, django_admin.site).save_related(request, Form(), [], True)
+    assert edition.pk in pending()
+
+    RecomputeState.objects.all().delete()
+    other = Unit.objects.exclude(pk=unit.pk).first()
+    assert other is not None
+    succession = Succession(predecessor=other, successor=unit, date=timezone.now().date())
+    SuccessionAdmin(Succession, django_admin.site).save_model(request, succession, None, False)
+    assert edition.pk in pending()
