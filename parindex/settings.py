@@ -114,7 +114,13 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A public page must stay up when Redis goes down: cache errors are logged, not raised.
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            # A Redis that hangs is not asked again for a few seconds (parindex.cache_client).
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "CLIENT_CLASS": "parindex.cache_client.PausingClient",
+            },
             "KEY_PREFIX": "parindex",
         }
     }
@@ -136,7 +142,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+# Redelivery of a dead worker's task waits for the visibility timeout, which must stay above the longest run (the
+# time limit above, for imports) or a running task is handed to a second worker. A recompute has its own limit of
+# under a minute (scoring.tasks), and the results sweep (CELERY_BEAT_SCHEDULE) recomputes a killed one within
+# about a minute and a half, long before this. The socket timeouts: a frozen Redis holds a publish about 1 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 400,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+    "max_retries": 0,  # one attempt at publishing: what is not taken stays pending for the sweep
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -239,4 +254,6 @@ IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 256 * 1024, minimum=0)
 IMPORT_JOB_RETENTION_DAYS = env_int("IMPORT_JOB_RETENTION_DAYS", 7, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "purge-import-jobs": {"task": "parindex.import_jobs_purge", "schedule": 24 * 60 * 60},
+    # Whatever stayed pending (a broker that did not answer) or running (a worker killed) is recomputed.
+    "sweep-results": {"task": "scoring.results_sweep", "schedule": 30},
 }

@@ -91,8 +91,9 @@ def methodologies_with_domains() -> list[Methodology]:
 # --- The state of an edition's results, for staff -----------------------------------------------------------------
 
 # A recompute waiting or running longer than this is taken as lost (Redis without persistence dropped the task,
-# or a worker died past its time limit): it may be asked for again. Above Celery's redelivery of a dead worker's
-# task (visibility timeout, 15 minutes) and its time limit (6 minutes), so a slow run is not started twice.
+# or a worker died past its time limit): it may be asked for again. Well above the recompute's time limit (55 s)
+# and the results sweep (every 30 s, after a minute: scoring.tasks.SWEEP_AFTER), which normally recompute such
+# an edition long before, and above Celery's redelivery of a dead worker's task (visibility timeout, 400 s).
 RECOMPUTE_STALE_AFTER = timedelta(minutes=20)
 NOT_COMPUTED = "none"  # no recompute recorded and no results: the status of ResultsState then
 

@@ -13,13 +13,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -594,6 +595,39 @@ def recompute_will_retry(*, edition_id: int, answered: int) -> None:
     RecomputeState.objects.filter(edition_id=edition_id, requests=answered).update(
         status=RecomputeStatus.PENDING
     )
+
+
+def results_sweep(*, older_than: timedelta) -> list[int]:
+    """Recompute every edition whose results have waited ("pending") or run ("running") longer than
+    `older_than`: a task the broker never took (Redis frozen or restarted), a worker killed mid-run. Idempotent:
+    a recompute replaces results as a whole, and one that finished meanwhile leaves nothing to sweep. Returns the
+    ids of the editions recomputed, oldest year first (each year's changes read the year before); one whose data
+    cannot be computed is marked failed with its messages and the others go on.
+    Twins: the beat task `scoring.results_sweep` and `manage.py sweep_results`."""
+    cutoff = timezone.now() - older_than
+    waiting = Q(status=RecomputeStatus.PENDING, requested_at__lt=cutoff) | Q(
+        status=RecomputeStatus.RUNNING, started_at__lt=cutoff
+    )
+    editions = list(
+        Edition.objects.filter(pk__in=RecomputeState.objects.filter(waiting).values("edition_id")).order_by(
+            "index_id", "year", "kind"
+        )
+    )
+    swept: list[int] = []
+    for edition in editions:
+        answered = recompute_started(edition_id=edition.pk)
+        try:
+            results_recompute(edition=edition)
+        except RecomputeError as error:
+            logger.error("results_sweep: %s not recomputed: %s", edition, " | ".join(error.messages))
+            recompute_failed(
+                edition_id=edition.pk, answered=answered, messages=failure_messages(edition, error)
+            )
+            continue
+        swept.append(edition.pk)
+    if editions:
+        logger.warning("results_sweep: recomputed %d stale editions: %s", len(swept), swept)
+    return swept
 
 
 def failure_messages(edition: Edition, error: RecomputeError) -> list[str]:

@@ -55,6 +55,7 @@ from parindex.register.models import (
 )
 from parindex.register.numbers import NumberError, format_number, parse_decimal, parse_rank
 from parindex.register.selectors import entry_criteria
+from scoring.tasks import enqueue_recompute
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -205,6 +206,17 @@ class SuccessionInline(admin.TabularInline[Succession, Unit]):
     verbose_name_plural = _("đơn vị tiền thân")
 
 
+def _recompute_editions(editions: Any) -> None:
+    """Reference data that enters the calculation changed here (a unit's region, a succession, a maximum): ask
+    for a recompute of the editions it touches, in the admin's transaction (scoring.tasks.enqueue_recompute)."""
+    for edition_id in sorted(set(editions.values_list("pk", flat=True))):
+        enqueue_recompute(edition_id)
+
+
+def _editions_of_units(*unit_ids: int | None) -> Any:
+    return Edition.objects.filter(assessments__unit_id__in=[u for u in unit_ids if u is not None]).distinct()
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin[Unit]):
     """Units of every level; a department or a commune belongs to a province (the model's clean() asks
@@ -218,12 +230,27 @@ class UnitAdmin(admin.ModelAdmin[Unit]):
     autocomplete_fields = ["parent"]
     inlines = [SuccessionInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            _recompute_editions(_editions_of_units(form.instance.pk))
+
 
 @admin.register(Succession)
 class SuccessionAdmin(admin.ModelAdmin[Succession]):
     list_display = ["predecessor", "successor", "date"]
     list_select_related = ["predecessor", "successor"]
     autocomplete_fields = ["predecessor", "successor"]
+
+    def save_model(self, request: HttpRequest, obj: Succession, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _recompute_editions(_editions_of_units(obj.predecessor_id, obj.successor_id))
+
+    def delete_model(self, request: HttpRequest, obj: Succession) -> None:
+        editions = list(_editions_of_units(obj.predecessor_id, obj.successor_id).values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        for edition_id in editions:
+            enqueue_recompute(edition_id)
 
 
 # --- Criteria sets: the maxima of the tree hold together -------------------------------------------------
@@ -517,6 +544,7 @@ class CriterionAdmin(admin.ModelAdmin[Criterion]):
     def save_model(self, request: HttpRequest, obj: Criterion, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         _codes_refresh(obj.methodology_id)
+        _recompute_editions(Edition.objects.filter(methodology_id=obj.methodology_id))
 
 
 # --- Editions, results and scores: written by the entry services only --------------------------------------

@@ -43,6 +43,7 @@ from parindex.entry.setup import approvers_to_ask, is_unassigned_editor, setup_c
 from parindex.register import permissions
 from parindex.register.models import Criterion, Edition, EditionStatus, Unit
 from scoring.selectors import ComputedRank, computed_ranks, explanation_holds
+from scoring.tasks import RecomputeWatch, recompute_watch
 
 HISTORY_PAGE_SIZE = 50
 
@@ -171,7 +172,8 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
                     and not (e.unit_id in bad_rows and e.field == "row")
                 ]
                 raise EntryError(parsed.errors + others)
-            report = scores_save(edition=edition, rows=parsed.rows, user=request.user, mode=service_mode)
+            with recompute_watch() as watch:
+                report = scores_save(edition=edition, rows=parsed.rows, user=request.user, mode=service_mode)
         except StaleEditError as error:
             errors, stale, status = error.errors, set(error.changed), 409
         except EntryError as error:
@@ -182,6 +184,7 @@ def edition_grid(request: HttpRequest, edition_id: int) -> HttpResponse:
                 _("Đã lưu: %(created)s đơn vị mới, %(updated)s đơn vị sửa, %(unchanged)s không đổi.")
                 % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
             )
+            _tell_unconfirmed(request, watch)
             return redirect(_grid_url(edition, mode))
     return render(
         request,
@@ -320,18 +323,26 @@ def edition_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "parindex/edition_create.html", {"form": form}, status=status)
 
 
+def _tell_unconfirmed(request: HttpRequest, watch: RecomputeWatch) -> None:
+    """The write is saved, but the broker did not take its recompute: the results wait for the sweep."""
+    if watch.unconfirmed:
+        messages.warning(request, _("Đã lưu; kết quả đang chờ tính lại."))
+
+
 @login_required
 @require_http_methods(["POST"])
 def edition_publish_view(request: HttpRequest, edition_id: int) -> HttpResponse:
     edition = get_object_or_404(Edition, pk=edition_id)
     _require(permissions.can_publish(request.user))
     try:
-        edition = edition_publish(edition=edition, user=request.user)
+        with recompute_watch() as watch:
+            edition = edition_publish(edition=edition, user=request.user)
     except EntryError as error:
         for cell in error.errors:
             messages.error(request, cell.message)
     else:
         messages.success(request, _("Đã công bố %(edition)s.") % {"edition": edition})
+        _tell_unconfirmed(request, watch)
     return redirect("entry:edition_list")
 
 
@@ -344,9 +355,10 @@ def edition_reopen_view(request: HttpRequest, edition_id: int) -> HttpResponse:
     if request.method == "POST":
         # The service checks the reason too (a blank one is refused whatever the form says).
         try:
-            edition = edition_reopen(
-                edition=edition, user=request.user, reason=request.POST.get("reason", "")
-            )
+            with recompute_watch() as watch:
+                edition = edition_reopen(
+                    edition=edition, user=request.user, reason=request.POST.get("reason", "")
+                )
         except EntryError as error:
             form.is_valid()
             for cell in error.errors:
@@ -355,6 +367,7 @@ def edition_reopen_view(request: HttpRequest, edition_id: int) -> HttpResponse:
                 form.add_error("reason" if cell.field == "reason" else None, cell.message)
         else:
             messages.success(request, _("Đã mở lại %(edition)s để sửa số liệu.") % {"edition": edition})
+            _tell_unconfirmed(request, watch)
             return redirect("entry:edition_list")
     status = 422 if request.method == "POST" else 200
     return render(request, "parindex/edition_reopen.html", {"form": form, "edition": edition}, status=status)

@@ -211,13 +211,13 @@ def test_a_deleted_edition_is_nothing_to_do(eager: None) -> None:
 def test_unreachable_broker_falls_back_to_computing_in_process(
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """Not eager: delay() would publish to Redis; here the broker refuses, so the results are computed here."""
+    """Not eager: apply_async() would publish to Redis; here the broker refuses, so the results are computed here."""
     assert not app.conf.task_always_eager
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise BrokerOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(recompute_edition, "delay", refuse)
+    monkeypatch.setattr(recompute_edition, "apply_async", refuse)
     edition = demo_2024()
     before = index_of(edition, "cao-bang")
 
