@@ -7,9 +7,13 @@ cookie that django.views.i18n.set_language writes) changes the language.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -28,3 +32,44 @@ class ChosenLanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SessionLimitsMiddleware:
+    """Logs out a session idle for SESSION_IDLE_SECONDS (30 min) or older than SESSION_ABSOLUTE_SECONDS (12 h
+    since logging in), whatever the cookie says. Everyone who logs in here is staff of some role (editor,
+    approver, leader, admin), so both limits apply to every logged-in user. The times live in the session
+    (seconds since the epoch); a session without them (logged in before this middleware) starts counting now.
+    After a logout the request goes on as anonymous: staff pages then send the person to the login page.
+    """
+
+    LOGIN_AT = "_parindex_login_at"
+    SEEN_AT = "_parindex_seen_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = float(session.get(self.LOGIN_AT, now))
+            seen_at = float(session.get(self.SEEN_AT, now))
+            if (
+                now - seen_at > settings.SESSION_IDLE_SECONDS
+                or now - login_at > settings.SESSION_ABSOLUTE_SECONDS
+            ):
+                logout(request)
+            else:
+                session[self.LOGIN_AT] = login_at
+                session[self.SEEN_AT] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="parindex.session_login_time")
+def _remember_login_time(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """A new login starts the 12 hours again (login() keeps the session's data when the same user logs in)."""
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SessionLimitsMiddleware.LOGIN_AT] = now
+        request.session[SessionLimitsMiddleware.SEEN_AT] = now

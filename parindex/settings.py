@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "parindex.entry.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
+    "csp",  # django-csp: the Content-Security-Policy header (settings in the security section)
     "ninja",  # the public API (dashboards.api): serves its Swagger UI from the app, not a CDN
     "parindex.register",
     "parindex.entry",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, kept pages and API answers included (outside their middleware).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Recent public API answers, served before the session and CSRF machinery (dashboards.api_cache).
     "dashboards.api_cache.ApiAnswerMiddleware",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sessions end after 30 minutes idle and 12 hours after logging in.
+    "parindex.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -164,8 +169,17 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+# Five failures lock an account from that address; twenty failures from one address, whatever the user names,
+# lock the address (a password sprayed over many accounts). parindex.entry.throttling applies the second limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = 20
+AXES_HANDLER = "parindex.entry.throttling.AccountAndAddressHandler"
+# Sessions: 30 minutes idle (the expiry moves on with every request) and at most 12 hours after logging in,
+# enforced by parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Language and time ----------------------------------------------------------------------------------
@@ -209,6 +223,30 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and connections from the app itself only, no
+# inline script or style anywhere (templates/ has none: tests/test_security_headers.py checks it); images also
+# as data: URLs (Plotly's PNG export, the admin's icons). Enforced in production; report-only with DEBUG, so
+# that a new template breaking the rule shows in the browser console without breaking the page. The API's
+# Swagger page has its own, wider policy (dashboards.api).
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
+else:
+    CONTENT_SECURITY_POLICY = _csp_policy
 
 LOGGING = {
     "version": 1,
