@@ -225,16 +225,20 @@ CSRF_COOKIE_HTTPONLY = True
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Content-Security-Policy (django-csp 4): scripts, styles, fonts and connections from the app itself only, no
-# inline script or style anywhere (templates/ has none: tests/test_security_headers.py checks it); images also
-# as data: URLs (Plotly's PNG export, the admin's icons). Enforced in production; report-only with DEBUG, so
+# inline script or style anywhere (templates/ has none: tests/test_security_headers.py checks it; plotly.js's own
+# rules come as a file, static/vendor/plotly/plotly.css); images also as data: and blob: URLs (Plotly's PNG export
+# draws the chart's SVG through a blob: URL). Enforced in production; report-only with DEBUG, so
 # that a new template breaking the rule shows in the browser console without breaking the page. The API's
-# Swagger page has its own, wider policy (dashboards.api).
+# Swagger page (django-ninja: its files served by the app, settings in a JSON block) needs no exception.
 _csp_policy = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # One exception, and no content: plotly.js clears its colour bars' style with style="" before setting
+        # their gradient through the CSSOM (which the policy allows); this is the hash of the empty string.
+        "style-src-attr": ["'unsafe-hashes'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
