@@ -174,10 +174,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_HANDLER = "parindex.entry.throttling.AccountAndAddressHandler"
-# Sessions: 30 minutes idle (the expiry moves on with every request) and at most 12 hours after logging in,
-# enforced by parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session).
+# Sessions: 30 minutes idle and at most 12 hours after logging in, enforced by
+# parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session and writes it at most once a
+# minute: the stored session then expires 30 minutes after the last of those writes).
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
