@@ -142,7 +142,11 @@ def test_the_list_covers_every_staff_area():
 
 
 def test_every_staff_url_parameter_has_a_sample():
-    for route, name, params in STAFF:
+    _check_samples(STAFF)
+
+
+def _check_samples(staff: list[tuple[str, str, set[str]]]) -> None:
+    for route, name, params in staff:
         unknown = {param for param in params if not param.startswith("#")} - SAMPLE_NAMES
         assert not unknown, (
             f"URL {name!r} ({route}) has parameters {sorted(unknown)} with no sample value: add one to "
@@ -220,3 +224,15 @@ def test_the_admin_refuses_every_role_but_admin(samples, route, name, params):
         response = getattr(client, method)(url)
         assert response.status_code == 302, f"{method.upper()} {url}: {response.status_code}"
         assert response["Location"].startswith("/quan-tri/login/")
+
+
+def test_a_new_url_is_covered_without_touching_this_file(settings, samples):
+    """A URL added later is in the walk; its unknown parameter is reported; and once it has a sample, a view
+    that forgot its permission check fails the anonymous test."""
+    settings.ROOT_URLCONF = "tests.new_url_urls"
+    found = {name: (route, name, params) for route, name, params in staff_urls()}
+    assert "new_unprotected" in found
+    with pytest.raises(AssertionError, match="widget_id"):
+        _check_samples(staff_urls())
+    with pytest.raises(AssertionError, match=r"(POST|GET) /nhap-lieu/moi/7/: 200"):
+        test_anonymous_visitors_are_refused({**samples, "widget_id": 7}, *found["new_unprotected"])
