@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "parindex.entry.apps.AxesConfig",  # django-axes, named in Vietnamese in the admin
+    "csp",  # django-csp: the Content-Security-Policy header (settings in the security section)
     "ninja",  # the public API (dashboards.api): serves its Swagger UI from the app, not a CDN
     "parindex.register",
     "parindex.entry",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, kept pages and API answers included (outside their middleware).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Recent public API answers, served before the session and CSRF machinery (dashboards.api_cache).
     "dashboards.api_cache.ApiAnswerMiddleware",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sessions end after 30 minutes idle and 12 hours after logging in.
+    "parindex.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -179,8 +184,17 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+# Five failures lock an account from that address; twenty failures from one address, whatever the user names,
+# lock the address (a password sprayed over many accounts). parindex.entry.throttling applies the second limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = 20
+AXES_HANDLER = "parindex.entry.throttling.AccountAndAddressHandler"
+# Sessions: 30 minutes idle and at most 12 hours after logging in, enforced by
+# parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session and writes it at most once a
+# minute: the stored session then expires 30 minutes after the last of those writes).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Language and time ----------------------------------------------------------------------------------
@@ -225,6 +239,34 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "parindex.errors.csrf_failure"  # refused in the layout and the user's language
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and connections from the app itself only, no
+# inline script or style anywhere (templates/ has none: tests/test_security_headers.py checks it; plotly.js's own
+# rules come as a file, static/vendor/plotly/plotly.css); images also as data: and blob: URLs (Plotly's PNG export
+# draws the chart's SVG through a blob: URL). Enforced in production; report-only with DEBUG, so
+# that a new template breaking the rule shows in the browser console without breaking the page. The API's
+# Swagger page (django-ninja: its files served by the app, settings in a JSON block) needs no exception.
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # One exception, and no content: plotly.js clears its colour bars' style with style="" before setting
+        # their gradient through the CSSOM (which the policy allows); this is the hash of the empty string.
+        "style-src-attr": ["'unsafe-hashes'", "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
+else:
+    CONTENT_SECURITY_POLICY = _csp_policy
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 so in Vietnamese, and the right password does not get through while locked."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +27,40 @@ def test_a_correct_login_before_the_limit_gets_through(client, django_user_model
     response = client.post(url, {"username": "can-bo", "password": "mat-khau-dung-123"})
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_a_password_sprayed_over_many_user_names_from_one_address_is_locked_out(
+    client, django_user_model, settings
+):
+    """Each user name fails fewer times than the account limit, yet the address is locked once it reaches the
+    address limit, for every user name, the right password included; another address still gets through."""
+    django_user_model.objects.create_user("nan-nhan", password="mat-khau-dung-123")
+    url = reverse("login")
+    per_name = settings.AXES_FAILURE_LIMIT - 1
+    names = [f"nguoi-dung-{n}" for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT // per_name + 1)]
+    statuses = [
+        client.post(url, {"username": name, "password": "Mua-he-2025"}).status_code
+        for name in names
+        for _ in range(per_name)
+    ]
+    assert statuses[: settings.AXES_ADDRESS_FAILURE_LIMIT - 1].count(429) == 0
+    assert statuses[-1] == 429
+    response = client.post(url, {"username": "nan-nhan", "password": "mat-khau-dung-123"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    elsewhere = Client(REMOTE_ADDR="10.0.0.99")
+    response = elsewhere.post(url, {"username": "nan-nhan", "password": "mat-khau-dung-123"})
+    assert response.status_code == 302
+
+
+def test_a_few_colleagues_mistyping_behind_one_address_are_not_locked_out(
+    client, django_user_model, settings
+):
+    """Below the address limit, the account limit alone applies: one person locked out does not lock the office."""
+    django_user_model.objects.create_user("dong-nghiep", password="mat-khau-dung-123")
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "nguoi-khac", "password": "sai"})
+    response = client.post(url, {"username": "dong-nghiep", "password": "mat-khau-dung-123"})
+    assert response.status_code == 302
