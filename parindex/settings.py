@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz for load balancers and docker-compose, before the HTTPS redirect and the Host check.
+    "parindex.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer, kept pages and API answers included (outside their middleware).
     "csp.middleware.CSPMiddleware",

@@ -87,6 +87,7 @@ def test_migrations_wait_for_a_healthy_database(services):
 def test_web_publishes_its_port_and_has_a_health_check(services):
     assert any(str(port).endswith(":8000") for port in services["web"]["ports"])
     assert "8000" in _healthcheck(services["web"])
+    assert "/healthz" in _healthcheck(services["web"])  # the database and Redis, not only the port
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
