@@ -5,14 +5,10 @@ reason staff give (on the edition page and in the grid)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +28,8 @@ from scoring.selectors import RECOMPUTE_STALE_AFTER, rank_differences
 from scoring.services import recompute_failed, recompute_requested, recompute_started, results_recompute
 from scoring.tasks import enqueue_recompute
 from tests.entry.entry_helpers import MAXIMA, assign, draft_edition, full_points, make_user, units
-from tests.scoring.test_tasks import ROOT, _test_database_url, _tiny_edition, _wait_until
+from tests.scoring.test_tasks import _tiny_edition
+from tests.scoring.workers import celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -552,48 +549,17 @@ def test_real_worker_takes_a_saved_edition_from_pending_to_done() -> None:
     assert (state.status, state.requests, state.started_at) == (RecomputeStatus.PENDING, 1, None)
 
     node = f"test-state-{uuid.uuid4().hex[:10]}@localhost"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_LOG_LEVEL": "INFO"}
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "worker.log"
-        with log.open("wb") as output:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "parindex",
-                    "worker",
-                    "--pool=solo",
-                    "--concurrency=1",
-                    "-Q",
-                    "celery",  # where a user's save sends the recompute
-                    "-n",
-                    node,
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            _wait_until(
-                lambda: RecomputeState.objects.filter(edition=edition, status=RecomputeStatus.DONE).exists(),
-                60,
-                worker,
-                log,
-            )
-            state = _state(edition)
-            assert state.started_at is not None and state.finished_at is not None
-            assert state.requested_at <= state.started_at <= state.finished_at
-            assert YearResult.objects.get(edition=edition, rank=1).unit_id == cuong.unit_id
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=10)
+    with celery_worker(queues="celery", node=node) as (
+        worker,
+        log,
+    ):  # where a user's save sends the recompute
+        wait_until(
+            lambda: RecomputeState.objects.filter(edition=edition, status=RecomputeStatus.DONE).exists(),
+            60,
+            worker,
+            log,
+        )
+        state = _state(edition)
+        assert state.started_at is not None and state.finished_at is not None
+        assert state.requested_at <= state.started_at <= state.finished_at
+        assert YearResult.objects.get(edition=edition, rank=1).unit_id == cuong.unit_id

@@ -5,20 +5,16 @@ stopped; the broker and the cache of this process point at it, and it is killed 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -38,7 +34,8 @@ from parindex.register.models import Assessment, Edition
 from scoring.models import RecomputeState, RecomputeStatus, YearResult
 from scoring.services import results_recompute, results_sweep
 from scoring.tasks import RECOMPUTE_SOFT_TIME_LIMIT, RECOMPUTE_TIME_LIMIT, SWEEP_AFTER, recompute_edition
-from tests.scoring.test_tasks import ROOT, _test_database_url, _tiny_edition, _wait_until
+from tests.scoring.test_tasks import _tiny_edition
+from tests.scoring.workers import celery_worker, wait_until
 
 drill = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -191,34 +188,11 @@ def test_a_worker_killed_mid_recompute_is_swept(
     Assessment.objects.filter(pk=assessments["Cường"].pk).update(published_rank=3)
     queue = f"test-killed-{uuid.uuid4().hex[:10]}"
     node = f"{queue}@localhost"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": url, "DJANGO_LOG_LEVEL": "INFO"}
     db = connection.settings_dict
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "worker.log"
-        with log.open("wb") as output:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "parindex",
-                    "worker",
-                    "--pool=solo",
-                    "-Q",
-                    queue,
-                    "-n",
-                    node,
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+    with celery_worker(queues=queue, node=node, env={"REDIS_URL": url}, options=["--without-heartbeat"]) as (
+        worker,
+        log,
+    ):
         # Another session holds the edition's row lock (NO KEY: marking the state "running" inserts a row that
         # refers to the edition, which must not wait): the worker's recompute stops inside, "running".
         blocker = psycopg.connect(
@@ -233,9 +207,9 @@ def test_a_worker_killed_mid_recompute_is_swept(
                 f"SELECT id FROM {Edition._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",  # noqa: S608 - a table name
                 [edition.pk],
             )
-            _wait_until(lambda: bool(app.control.ping([node], timeout=0.5)), 60, worker, log)
+            wait_until(lambda: bool(app.control.ping([node], timeout=0.5)), 60, worker, log)
             recompute_edition.apply_async(args=[edition.pk], queue=queue)
-            _wait_until(
+            wait_until(
                 lambda: RecomputeState.objects.filter(
                     edition=edition, status=RecomputeStatus.RUNNING
                 ).exists(),
@@ -250,9 +224,6 @@ def test_a_worker_killed_mid_recompute_is_swept(
         finally:
             blocker.rollback()
             blocker.close()
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait(timeout=10)
 
     # The killed run stays "running"; once past the task's time limit, the sweep recomputes it.
     assert RecomputeState.objects.get(edition=edition).status == RecomputeStatus.RUNNING

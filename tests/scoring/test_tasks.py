@@ -6,19 +6,15 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -41,8 +37,7 @@ from parindex.register.models import (
 from scoring.models import EditionSummary, YearResult
 from scoring.tasks import enqueue_recompute, recompute_edition
 from tests.entry.entry_helpers import ensure_par_index
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scoring.workers import ROOT, celery_worker, wait_until, worker_database_url
 
 
 @pytest.fixture
@@ -280,25 +275,6 @@ def _tiny_edition(year: int) -> tuple[Edition, dict[str, Assessment]]:
     return edition, assessments
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = quote(db["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_until(condition: Any, timeout: float, worker: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if worker.poll() is not None:
-            pytest.fail(f"the worker exited with {worker.returncode}:\n{log.read_text(errors='replace')}")
-        time.sleep(0.25)
-    pytest.fail(f"gave up after {timeout} s; worker log:\n{log.read_text(errors='replace')}")
-
-
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() -> None:
@@ -310,78 +286,44 @@ def test_real_worker_on_redis_recomputes_a_committed_edition_and_a_users_save() 
 
     queue = f"test-recompute-{uuid.uuid4().hex[:10]}"
     node = f"{queue}@localhost"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_LOG_LEVEL": "INFO"}
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "worker.log"
-        with log.open("wb") as output:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "parindex",
-                    "worker",
-                    "--pool=solo",
-                    "--concurrency=1",
-                    "-Q",
-                    # Its own queue for the first recompute, and Celery's default queue, where a user's save
-                    # sends the recompute (the broker is the test Redis database, emptied before each test).
-                    f"{queue},celery",
-                    "-n",
-                    node,
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            _wait_until(lambda: bool(app.control.ping([node], timeout=0.5)), 60, worker, log)
+    # Its own queue for the first recompute, and Celery's default queue, where a user's save sends the recompute
+    # (the broker is the test Redis database, emptied before each test).
+    with celery_worker(queues=f"{queue},celery", node=node) as (worker, log):
+        wait_until(lambda: bool(app.control.ping([node], timeout=0.5)), 60, worker, log)
 
-            recompute_edition.apply_async(args=[edition.pk], queue=queue)
-            _wait_until(lambda: YearResult.objects.filter(edition=edition).count() == 3, 60, worker, log)
+        recompute_edition.apply_async(args=[edition.pk], queue=queue)
+        wait_until(lambda: YearResult.objects.filter(edition=edition).count() == 3, 60, worker, log)
 
-            # An: 80/100, Bình: 80/100, Cường: 50/100 → ties share rank 1, the next is 3rd.
-            rows = {r.unit.name: r for r in YearResult.objects.filter(edition=edition).select_related("unit")}
-            assert {n: (r.index, r.rank) for n, r in rows.items()} == {
-                "Tỉnh An": (Decimal("80.00"), 1),
-                "Tỉnh Bình": (Decimal("80.00"), 1),
-                "Tỉnh Cường": (Decimal("50.00"), 3),
-            }
-            assert EditionSummary.objects.get(edition=edition).national_average == Decimal("70.00")
+        # An: 80/100, Bình: 80/100, Cường: 50/100 → ties share rank 1, the next is 3rd.
+        rows = {r.unit.name: r for r in YearResult.objects.filter(edition=edition).select_related("unit")}
+        assert {n: (r.index, r.rank) for n, r in rows.items()} == {
+            "Tỉnh An": (Decimal("80.00"), 1),
+            "Tỉnh Bình": (Decimal("80.00"), 1),
+            "Tỉnh Cường": (Decimal("50.00"), 3),
+        }
+        assert EditionSummary.objects.get(edition=edition).national_average == Decimal("70.00")
 
-            # A user saves new scores: scores_save commits and enqueues the recompute after the commit, and
-            # the worker replaces the results. Cường 40/40 + 55/60 = 95 %: first.
-            admin = User.objects.create_superuser("quan-tri-worker", password="x")
-            cuong = assessments["Cường"]
-            scores_save(
-                edition=edition,
-                rows=[RowInput(cuong.unit_id, None, None, {"1": Decimal(40), "2": Decimal(55)})],
-                user=admin,
-            )
-            _wait_until(
-                lambda: YearResult.objects.filter(edition=edition, rank=1, unit__name="Tỉnh Cường").exists(),
-                60,
-                worker,
-                log,
-            )
-            assert {r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
-                "Tỉnh An": (Decimal("80.00"), 2),
-                "Tỉnh Bình": (Decimal("80.00"), 2),
-                "Tỉnh Cường": (Decimal("95.00"), 1),
-            }
-            assert "recompute_edition" in log.read_text(errors="replace")
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(timeout=10)
+        # A user saves new scores: scores_save commits and enqueues the recompute after the commit, and
+        # the worker replaces the results. Cường 40/40 + 55/60 = 95 %: first.
+        admin = User.objects.create_superuser("quan-tri-worker", password="x")
+        cuong = assessments["Cường"]
+        scores_save(
+            edition=edition,
+            rows=[RowInput(cuong.unit_id, None, None, {"1": Decimal(40), "2": Decimal(55)})],
+            user=admin,
+        )
+        wait_until(
+            lambda: YearResult.objects.filter(edition=edition, rank=1, unit__name="Tỉnh Cường").exists(),
+            60,
+            worker,
+            log,
+        )
+        assert {r.unit.name: (r.index, r.rank) for r in YearResult.objects.filter(edition=edition)} == {
+            "Tỉnh An": (Decimal("80.00"), 2),
+            "Tỉnh Bình": (Decimal("80.00"), 2),
+            "Tỉnh Cường": (Decimal("95.00"), 1),
+        }
+        assert "recompute_edition" in log.read_text(errors="replace")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -401,7 +343,7 @@ def test_without_redis_a_save_recomputes_inline() -> None:
         "scores_save(edition=edition, rows=[row], user=User.objects.get(username='quan-tri-inline'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env["DATABASE_URL"] = _test_database_url()
+    env["DATABASE_URL"] = worker_database_url()
     done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
