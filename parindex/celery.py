@@ -24,14 +24,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@setup_logging.connect
+@setup_logging.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _django_logging(**kwargs: Any) -> None:
     """A receiver here tells Celery not to set up logging itself (its own format, the root logger taken over):
     the worker's lines are then formatted and filtered like the web app's."""
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
 
 
-@before_task_publish.connect
+@before_task_publish.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _send_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     """The current request id (of a web request, or of the task that queues another) into the message."""
     current = logs.request_id.get()
@@ -43,7 +43,7 @@ def _send_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> No
 _tokens: dict[str, tuple[Token[str | None], Token[str | None], Token[str | None]]] = {}
 
 
-@task_prerun.connect
+@task_prerun.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _enter_task(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
     if task_id is None or task is None:
         return
@@ -60,7 +60,7 @@ def _enter_task(task_id: str | None = None, task: Any = None, **kwargs: Any) -> 
     )
 
 
-@task_postrun.connect
+@task_postrun.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _leave_task(task_id: str | None = None, **kwargs: Any) -> None:
     tokens = _tokens.pop(task_id or "", None)
     if tokens is None:
