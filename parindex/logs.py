@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -70,3 +71,25 @@ class JsonFormatter(_BaseJsonFormatter):
         kwargs.setdefault("timestamp", "time")  # record.created as ISO 8601 in UTC
         kwargs.setdefault("json_ensure_ascii", False)
         super().__init__(**kwargs)
+
+
+class AccessLogFilter(logging.Filter):
+    """gunicorn's access lines (gunicorn.conf.py): the request's id, as the app sent it back in the X-Request-ID
+    response header, and the request's method, path, status and duration as fields of their own. gunicorn
+    logs each line with its values (its "atoms") as the record's arguments."""
+
+    FIELDS = {"remote": "h", "method": "m", "path": "U", "status": "s", "bytes": "b", "duration_ms": "M"}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args
+        if not isinstance(atoms, Mapping):
+            return True
+        request = atoms.get("{x-request-id}o")  # gunicorn lower-cases the header names
+        record.request_id = sane_request_id(str(request) if request else None) or NONE
+        for field, atom in self.FIELDS.items():
+            if atom in atoms:
+                value = atoms[atom]
+                if field == "status" and str(value).isdigit():
+                    value = int(str(value))
+                setattr(record, field, value)
+        return True

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from parindex.register.models import EditionStatus
 from scoring.models import YearResult
 from tests.entry.entry_helpers import make_user
 from tests.scoring.test_tasks import _tiny_edition
-from tests.scoring.workers import celery_worker, wait_until
+from tests.scoring.workers import ROOT, celery_worker, wait_until
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
@@ -150,6 +151,62 @@ def test_extra_values_that_are_not_json_are_written_as_text() -> None:
     data = json.loads(logs.JsonFormatter().format(record))
     assert data["status_code"] == 404
     assert isinstance(data["request"], str)
+
+
+# --------------------------------------------------------------------------------------------- gunicorn
+
+GUNICORN_SCRIPT = """
+import datetime, runpy, types
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+settings = runpy.run_path("gunicorn.conf.py")
+config = Config()
+config.set("accesslog", "-")
+for name in ("access_log_format", "logconfig_dict"):
+    if name in settings:
+        config.set(name, settings[name])
+log = Logger(config)
+response = types.SimpleNamespace(status="404 Not Found", headers=[("X-Request-ID", "abc-1")], sent=12)
+request = types.SimpleNamespace(headers=[("User-Agent", "curl/8")])
+environ = {"REMOTE_ADDR": "10.0.0.1", "REQUEST_METHOD": "GET", "PATH_INFO": "/xếp-hạng/", "QUERY_STRING": "",
+           "SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": "/x"}
+log.access(response, request, environ, datetime.timedelta(milliseconds=42))
+log.info("Booting worker with pid: %s", 7)
+"""
+
+
+def _gunicorn_lines(log_format: str) -> list[str]:
+    """What gunicorn, configured by gunicorn.conf.py, writes for one request and one message of its own."""
+    env = {**os.environ, "LOG_FORMAT": log_format}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", GUNICORN_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_gunicorn_writes_its_access_and_own_lines_as_json_with_the_request_id() -> None:
+    access, own = (json.loads(line) for line in _gunicorn_lines("json"))
+    assert access["logger"] == "gunicorn.access"
+    assert access["request_id"] == "abc-1"  # the X-Request-ID the app answered with
+    assert (access["method"], access["path"], access["status"], access["duration_ms"]) == (
+        "GET",
+        "/xếp-hạng/",
+        404,
+        42,
+    )
+    assert own["logger"] == "gunicorn.error" and own["message"] == "Booting worker with pid: 7"
+    assert own["request_id"] == logs.NONE
+
+
+def test_gunicorn_keeps_plain_access_lines_with_the_request_id_when_asked() -> None:
+    (access,) = _gunicorn_lines("plain")  # its own messages go to stderr in its default configuration
+    assert access.startswith('10.0.0.1 "GET /x HTTP/1.1" 404 12 42ms') and access.endswith(" abc-1")
 
 
 # --------------------------------------------------------------------------------------------- Celery
