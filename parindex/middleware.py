@@ -1,8 +1,8 @@
-"""Vietnamese unless the user chose English.
+"""The project's middleware: the request id of every request, the user's chosen language, the session limits.
 
-Django's LocaleMiddleware follows the browser's Accept-Language, which would show English to a Sở Nội vụ
-official whose browser happens to be set up in English. Here only the user's explicit choice (the language
-cookie that django.views.i18n.set_language writes) changes the language.
+Vietnamese unless the user chose English: Django's LocaleMiddleware follows the browser's Accept-Language, which
+would show English to a Sở Nội vụ official whose browser happens to be set up in English. Here only the user's
+explicit choice (the language cookie that django.views.i18n.set_language writes) changes the language.
 """
 
 from __future__ import annotations
@@ -15,10 +15,43 @@ from django.contrib.auth import get_user, logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
+
+from parindex import logs
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Gives each request an id for the logs (parindex.logs): the X-Request-ID header a proxy or client sent when
+    it is a sane token (up to 64 of A-Z a-z 0-9 . _ -), else a new uuid4 hex. The id is set in a context variable
+    (every log line and every Celery task queued meanwhile carries it) and sent back in the X-Request-ID response
+    header, so a user's report or a proxy's log leads to the app's lines.
+
+    The id is cleared when the response is closed (request_finished), not when this middleware returns: Django
+    logs a 4xx or 5xx answer ("Not Found: /x", django.request) after the whole middleware chain, and that line
+    must carry the id too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = logs.sane_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request_id = given or logs.new_request_id()
+        logs.request_id.set(request_id)
+        response = self.get_response(request)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+@receiver(request_finished, dispatch_uid="parindex.request_id_clear")
+def _clear_request_id(sender: object, **kwargs: object) -> None:
+    """The thread (or task) serves another request next: nothing logged in between carries this one's id."""
+    logs.request_id.set(None)
 
 
 class ChosenLanguageMiddleware:

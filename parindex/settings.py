@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz for load balancers and docker-compose, before the HTTPS redirect and the Host check.
     "parindex.health.HealthzMiddleware",
+    # Every request's id (X-Request-ID, given or made) on its log lines and the Celery tasks it queues.
+    "parindex.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer, kept pages and API answers included (outside their middleware).
     "csp.middleware.CSPMiddleware",
@@ -270,13 +272,30 @@ if DEBUG:
 else:
     CONTENT_SECURITY_POLICY = _csp_policy
 
+# Logs go to the console (the container's output), one JSON object per line in production (LOG_FORMAT=json, the
+# default without DEBUG) or as plain lines for a person reading `make run` (LOG_FORMAT=plain, the default with
+# DEBUG). Either way each line carries the request id (X-Request-ID) and, in a Celery task, the task's id and name
+# (parindex.logs). The Celery worker and beat use this configuration too (parindex.celery).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # An expected refusal (PermissionDenied: a 403 with its reason) is one line, not a traceback.
-    "filters": {"expected_refusal": {"()": "parindex.errors.ExpectedRefusalFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "parindex.logs.JsonFormatter"},
+    },
+    "filters": {
+        # request_id, task_id and task_name on every record that reaches the console.
+        "context": {"()": "parindex.logs.ContextFilter"},
+        # An expected refusal (PermissionDenied: a 403 with its reason) is one line, not a traceback.
+        "expected_refusal": {"()": "parindex.errors.ExpectedRefusalFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's default config gives "django" its own console handler (DEBUG only) on top of the root's:

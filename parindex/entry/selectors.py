@@ -4,18 +4,28 @@ changed what, when, old → new) built from django-simple-history's records in a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from parindex.entry.services import cell_field, percent_of_max
-from parindex.register.models import Assessment, Criterion, Edition, EditionEvent, Methodology, Score, Unit
+from parindex.register.models import (
+    Assessment,
+    Criterion,
+    Edition,
+    EditionEvent,
+    EditionEventKind,
+    Methodology,
+    Score,
+    Unit,
+)
 from parindex.register.numbers import format_number
 from parindex.register.selectors import assessments_with_scores, entry_criteria, units_of
 
@@ -116,6 +126,10 @@ class Change:
     reason: str = ""
     action: str = ""
     sort_key: tuple[Any, ...] = dataclass_field(default=(), compare=False, repr=False)
+    action_code: str = (
+        ""  # one of AUDIT_ACTIONS: "created", "published", "reopened", "add", "change", "delete"
+    )
+    edition: str = ""  # "PAR INDEX 2024 · Chính thức" (index, year, kind); in the audit log
 
 
 def _who(record: Any) -> str:
@@ -127,6 +141,16 @@ def _action(record: Any) -> str:
     return {"+": _("Tạo"), "~": _("Sửa"), "-": _("Xóa")}[record.history_type]
 
 
+# The actions of the audit log: an edition's steps (EditionEvent) and the kinds of django-simple-history records.
+HISTORY_ACTIONS = {"+": "add", "~": "change", "-": "delete"}
+AUDIT_ACTIONS = (
+    EditionEventKind.CREATED.value,
+    EditionEventKind.PUBLISHED.value,
+    EditionEventKind.REOPENED.value,
+    *HISTORY_ACTIONS.values(),
+)
+
+
 def _diff_records(
     records: Iterable[Any],
     fields: dict[str, str],
@@ -134,8 +158,13 @@ def _diff_records(
     unit_of: Any,
     label_of: Any = None,
     show: Any = format_number,
+    wanted: Callable[[Any], bool] | None = None,
+    edition_of: Callable[[Any], str] | None = None,
 ) -> list[Change]:
     """Changes between consecutive historical records of each object (records ordered by object, then time).
+
+    With `wanted`, only the records it accepts give changes; the others are there as the earlier values that
+    those are compared with (the audit log filters by user and date, but a change's old value may be older).
 
     A change ("~") with no earlier record is of a row written without history (loaded before the loader kept
     baselines, see parindex.register.loading): its old value is not known, and the trail says so rather than
@@ -145,6 +174,8 @@ def _diff_records(
     for record in records:
         before = previous.get(record.id)
         previous[record.id] = record
+        if wanted is not None and not wanted(record):
+            continue
         for name, label in fields.items():
             new_value = getattr(record, name)
             if new_value is False:  # a flag that is off reads as nothing, as an empty value does
@@ -175,12 +206,16 @@ def _diff_records(
                     reason=record.history_change_reason or "",
                     action=_action(record),
                     sort_key=(record.history_date, record.history_id),
+                    action_code=HISTORY_ACTIONS[record.history_type],
+                    edition=edition_of(record) if edition_of else "",
                 )
             )
     return changes
 
 
-def _assessment_changes(assessment_records: list[Any], units: dict[int, Unit]) -> list[Change]:
+def _assessment_changes(
+    assessment_records: list[Any], units: dict[int, Unit], **options: Any
+) -> list[Change]:
     def unit_of(record: Any) -> str:
         unit = units.get(record.unit_id)
         return unit.name if unit else str(record.unit_id)
@@ -189,6 +224,7 @@ def _assessment_changes(assessment_records: list[Any], units: dict[int, Unit]) -
         assessment_records,
         {"published_index": _("Chỉ số công bố (%)"), "published_rank": _("Thứ hạng công bố")},
         unit_of=unit_of,
+        **options,
     )
 
 
@@ -197,6 +233,7 @@ def _score_changes(
     assessments: dict[int, int],
     units: dict[int, Unit],
     criteria: dict[int, Criterion],
+    **options: Any,
 ) -> list[Change]:
     def unit_of(record: Any) -> str:
         unit = units.get(assessments.get(record.assessment_id, 0))
@@ -215,6 +252,7 @@ def _score_changes(
         unit_of=unit_of,
         label_of=label_of,
         show=show_score,
+        **options,
     )
 
 
@@ -246,14 +284,15 @@ def assessment_history(edition: Edition, unit: Unit) -> list[Change]:
     return _newest_first(_scores_trail(records))
 
 
-def edition_history(edition: Edition) -> list[Change]:
-    """Every change to the edition itself (status, methodology, with the reopening reason) and to its units'
-    results, newest first."""
-    edition_records = list(
-        Edition.history.filter(id=edition.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+EDITION_FIELDS = {
+    "status": _lazy("Trạng thái"),
+    "methodology_id": _lazy("Bộ tiêu chí"),
+    "note": _lazy("Ghi chú"),
+}
+
+
+def _edition_value_shower() -> Callable[[Any], str]:
+    """How an edition's recorded values read: status labels, criteria set codes (one query), dates, numbers."""
     status_labels = dict(Edition._meta.get_field("status").choices or [])
     methodology_codes = dict(Methodology.objects.values_list("id", "code"))
 
@@ -266,9 +305,21 @@ def edition_history(edition: Edition) -> list[Change]:
             return value.strftime("%d/%m/%Y %H:%M")
         return format_number(value) if isinstance(value, Decimal | int) else str(value)
 
+    return show_edition_value
+
+
+def edition_history(edition: Edition) -> list[Change]:
+    """Every change to the edition itself (status, methodology, with the reopening reason) and to its units'
+    results, newest first."""
+    edition_records = list(
+        Edition.history.filter(id=edition.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    show_edition_value = _edition_value_shower()
     changes = _diff_records(
         edition_records,
-        {"status": _("Trạng thái"), "methodology_id": _("Bộ tiêu chí"), "note": _("Ghi chú")},
+        {name: str(label) for name, label in EDITION_FIELDS.items()},
         unit_of=lambda record: "",
         show=show_edition_value,
     )
@@ -282,6 +333,139 @@ def edition_history(edition: Edition) -> list[Change]:
 
 def edition_events(edition: Edition) -> list[EditionEvent]:
     return list(EditionEvent.objects.filter(edition=edition).select_related("user"))
+
+
+# --- The audit log: every edition, filtered ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit log shows: changes by `user_id`, from `since` (inclusive) to `until` (exclusive), of one
+    edition, of one action (AUDIT_ACTIONS); None or "" means any."""
+
+    user_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    edition_id: int | None = None
+    action: str = ""
+
+
+def _record_filter(filters: AuditFilters, *, at: str = "history_date", user: str = "history_user_id") -> Q:
+    """The user and date conditions on the time field `at` and the user field `user` of a model."""
+    condition = Q()
+    if filters.user_id is not None:
+        condition &= Q(**{user: filters.user_id})
+    if filters.since is not None:
+        condition &= Q(**{f"{at}__gte": filters.since})
+    if filters.until is not None:
+        condition &= Q(**{f"{at}__lt": filters.until})
+    return condition
+
+
+def _with_earlier_records(model: Any, matching: QuerySet[Any]) -> list[Any]:
+    """Every historical record of the objects that have a record in `matching` (the earlier ones give the old
+    values), ordered by object, then time, as _diff_records reads them (one query)."""
+    return list(
+        model.history.filter(id__in=matching.values("id"))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+
+
+def audit_trail(filters: AuditFilters) -> list[Change]:
+    """Who created, published and reopened which edition (EditionEvent), and every change to the editions and to
+    their units' results and scores (django-simple-history), filtered, newest first. Nine queries, whatever the
+    number of rows. The old value of a change is read from the object's earlier record, even when that one is
+    outside the filter."""
+    editions = {edition.pk: str(edition) for edition in Edition.objects.select_related("index")}
+    event_kinds = set(EditionEventKind.values)
+    changes: list[Change] = []
+
+    if not filters.action or filters.action in event_kinds:
+        events = EditionEvent.objects.filter(_record_filter(filters, at="at", user="user_id"))
+        if filters.edition_id is not None:
+            events = events.filter(edition_id=filters.edition_id)
+        if filters.action:
+            events = events.filter(kind=filters.action)
+        changes += [
+            Change(
+                when=event.at,
+                who=event.user.get_username() if event.user is not None else _("(hệ thống)"),
+                unit="",
+                field="",
+                old="",
+                new="",
+                reason=event.reason,
+                action=event.get_kind_display(),
+                sort_key=(event.at, 0, event.pk),
+                action_code=event.kind,
+                edition=editions.get(event.edition_id, ""),
+            )
+            for event in events.select_related("user")
+        ]
+    if filters.action in event_kinds:
+        return _newest_first(changes)
+
+    history_types = {code: symbol for symbol, code in HISTORY_ACTIONS.items()}
+    condition = _record_filter(filters)
+    if filters.action:
+        condition &= Q(history_type=history_types[filters.action])
+
+    def wanted(record: Any) -> bool:
+        return (
+            (filters.user_id is None or record.history_user_id == filters.user_id)
+            and (filters.since is None or record.history_date >= filters.since)
+            and (filters.until is None or record.history_date < filters.until)
+            and (not filters.action or record.history_type == history_types[filters.action])
+        )
+
+    # The editions themselves: status, criteria set, note.
+    edition_matching = Edition.history.filter(condition)
+    if filters.edition_id is not None:
+        edition_matching = edition_matching.filter(id=filters.edition_id)
+    changes += _diff_records(
+        _with_earlier_records(Edition, edition_matching),
+        {name: str(label) for name, label in EDITION_FIELDS.items()},
+        unit_of=lambda record: "",
+        show=_edition_value_shower(),
+        wanted=wanted,
+        edition_of=lambda record: editions.get(record.id, ""),
+    )
+
+    # Results (published index and rank) and scores; a score's unit and edition are its assessment's.
+    assessment_matching = Assessment.history.filter(condition)
+    score_matching = Score.history.filter(condition)
+    if filters.edition_id is not None:
+        assessment_matching = assessment_matching.filter(edition_id=filters.edition_id)
+        score_matching = score_matching.filter(
+            assessment_id__in=Assessment.history.filter(edition_id=filters.edition_id).values("id")
+        )
+    score_records = _with_earlier_records(Score, score_matching)
+    assessment_records = list(
+        Assessment.history.filter(
+            Q(id__in=assessment_matching.values("id")) | Q(id__in={r.assessment_id for r in score_records})
+        )
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    assessment_editions = {r.id: r.edition_id for r in assessment_records}
+    units = Unit.objects.in_bulk({r.unit_id for r in assessment_records})
+    criteria = Criterion.objects.in_bulk({r.criterion_id for r in score_records})
+    changes += _assessment_changes(
+        assessment_records,
+        units,
+        wanted=wanted,
+        edition_of=lambda record: editions.get(record.edition_id, ""),
+    )
+    changes += _score_changes(
+        score_records,
+        {r.id: r.unit_id for r in assessment_records},
+        units,
+        criteria,
+        wanted=wanted,
+        edition_of=lambda record: editions.get(assessment_editions.get(record.assessment_id, 0), ""),
+    )
+    return _newest_first(changes)
 
 
 def grid_criteria(edition: Edition) -> dict[str, Criterion]:

@@ -9,6 +9,7 @@ app_name = "entry"
 urlpatterns = [
     path("", views.edition_list, name="edition_list"),
     path("tao-ky/", views.edition_create_view, name="edition_create"),
+    path("nhat-ky/", views.audit_log_view, name="audit_log"),
     path("<int:edition_id>/", views.edition_detail, name="edition_detail"),
     path("<int:edition_id>/bang/", views.edition_grid, name="grid"),
     path("<int:edition_id>/ket-qua/", include("parindex.entry.results_urls")),

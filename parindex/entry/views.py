@@ -3,6 +3,7 @@ parindex.register.permissions (who may). Every write is a POST with a CSRF token
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -14,8 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
 
 from parindex.entry import selectors as entry_selectors
+from parindex.entry.audit import PAGE_PARAM, PAGE_SIZE, AuditFilter, AuditTable
 from parindex.entry.forms import (
     MODE_PARAM,
     MODE_PERCENT,
@@ -413,3 +416,40 @@ def assessment_history_view(request: HttpRequest, edition_id: int, unit_id: int)
             "page": _page(request, entry_selectors.assessment_history(edition, unit)),
         },
     )
+
+
+# --- The audit log: every edition ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    """Who created, published, reopened and changed what, in every edition, filtered by user, dates, edition
+    and action; 50 a page, or all the filtered rows as CSV (?dinh_dang=csv).
+
+    Open to whoever may see drafts (editors, approvers, leaders, admins): each edition's own history page is
+    open to them already, and this page shows nothing more than those pages put together."""
+    _require(permissions.can_view_drafts(request.user))
+    audit_filter = AuditFilter(request.GET)  # bound even when empty: no filter is a valid query
+    valid = audit_filter.is_valid()
+    changes = entry_selectors.audit_trail(audit_filter.criteria) if valid else []
+    table = AuditTable(changes, page_field=PAGE_PARAM)
+    if valid and request.GET.get("dinh_dang") == "csv":
+        return _csv(table)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    return render(
+        request,
+        "parindex/audit_log.html",
+        {"filter": audit_filter, "table": table, "count": len(changes)},
+        status=200 if valid else 400,
+    )
+
+
+def _csv(table: AuditTable) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="nhat-ky-thay-doi.csv"'
+    response.write("\ufeff")  # a byte order mark: Excel then reads the Vietnamese as UTF-8
+    writer = csv.writer(response)
+    for row in table.as_values():
+        writer.writerow(row)
+    return response
