@@ -1,5 +1,7 @@
 # The application image: web (gunicorn), Celery worker and beat all run from it (see docker-compose.yml).
-FROM python:3.11-slim
+# Debian 12 (bookworm), pinned: its postgresql-client is version 15, that of the db service (postgres:15), which
+# `manage.py backup` and `restore` need (pg_dump refuses a server newer than itself).
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,6 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH=/app
 
 WORKDIR /app
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./

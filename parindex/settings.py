@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "parindex.transfer",
     "scoring",
     "dashboards",
+    "parindex.ops",  # manage.py backup and restore (outside the layers)
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,12 @@ if ! PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 
   $SUDO su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\""
 fi
 
+# manage.py backup and restore (tests/ops) run PostgreSQL's client tools.
+if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
+  echo "services: installing the PostgreSQL client tools"
+  apt_install postgresql-client
+fi
+
 # --- Redis --------------------------------------------------------------------------------------------
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   if ! command -v redis-server >/dev/null 2>&1; then
