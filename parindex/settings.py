@@ -194,6 +194,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_HANDLER = "parindex.entry.throttling.AccountAndAddressHandler"
+# The number of proxies in front of gunicorn that append to X-Forwarded-For (docker-compose's nginx: 1; 2 with the
+# site's TLS proxy before it). 0 (the default): the address is REMOTE_ADDR and the header is ignored.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "parindex.entry.throttling.client_address"
 # Sessions: 30 minutes idle and at most 12 hours after logging in, enforced by
 # parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session and writes it at most once a
 # minute: the stored session then expires 30 minutes after the last of those writes).

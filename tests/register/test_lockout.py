@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from parindex.entry.throttling import client_address
+
 pytestmark = pytest.mark.django_db
 
 
@@ -64,3 +66,55 @@ def test_a_few_colleagues_mistyping_behind_one_address_are_not_locked_out(
         client.post(url, {"username": "nguoi-khac", "password": "sai"})
     response = client.post(url, {"username": "dong-nghiep", "password": "mat-khau-dung-123"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "remote", "expected"),
+    [
+        (0, "", "10.0.0.5", "10.0.0.5"),  # no proxy: the connection's address
+        (0, "203.0.113.7", "10.0.0.5", "10.0.0.5"),  # no proxy trusted: the header is the client's own word
+        (1, "203.0.113.7", "172.18.0.3", "203.0.113.7"),  # behind the compose file's nginx
+        (
+            1,
+            "6.6.6.6, 203.0.113.7",
+            "172.18.0.3",
+            "203.0.113.7",
+        ),  # a forged header: nginx appended the real one
+        (2, "203.0.113.7, 10.1.1.1", "172.18.0.3", "203.0.113.7"),  # TLS proxy, then nginx
+        (2, "6.6.6.6, 203.0.113.7, 10.1.1.1", "172.18.0.3", "203.0.113.7"),
+        (1, "", "172.18.0.3", "172.18.0.3"),  # the proxy was bypassed: the only address there is
+        (1, " , ", "172.18.0.3", "172.18.0.3"),  # an empty header
+        (3, "203.0.113.7", "172.18.0.3", "203.0.113.7"),  # fewer hops than proxies: the leftmost
+    ],
+)
+def test_the_client_address_is_read_from_the_right_past_the_trusted_proxies(
+    rf, settings, trusted, forwarded, remote, expected
+):
+    settings.TRUSTED_PROXY_COUNT = trusted
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert client_address(request) == expected
+
+
+def test_behind_a_proxy_the_spray_locks_the_sprayer_not_everyone_behind_the_proxy(
+    django_user_model, settings
+):
+    """Every client comes from the proxy's address; the throttling counts the forwarded addresses instead, so
+    the address limit reached by one sprayer (who also forges the header) leaves a colleague free to log in."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    django_user_model.objects.create_user("nan-nhan", password="mat-khau-dung-123")
+    url = reverse("login")
+    sprayer = Client(REMOTE_ADDR="172.18.0.3", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.66")
+    per_name = settings.AXES_FAILURE_LIMIT - 1
+    statuses = [
+        sprayer.post(url, {"username": f"nguoi-dung-{n}", "password": "Mua-he-2025"}).status_code
+        for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT // per_name + 1)
+        for _ in range(per_name)
+    ]
+    assert statuses[-1] == 429
+    forged_elsewhere = Client(REMOTE_ADDR="172.18.0.3", HTTP_X_FORWARDED_FOR="9.9.9.9, 198.51.100.66")
+    assert (
+        forged_elsewhere.post(url, {"username": "nan-nhan", "password": "mat-khau-dung-123"}).status_code
+        == 429
+    )
+    colleague = Client(REMOTE_ADDR="172.18.0.3", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert colleague.post(url, {"username": "nan-nhan", "password": "mat-khau-dung-123"}).status_code == 302
