@@ -28,7 +28,7 @@ def client_address(request: HttpRequest) -> str | None:
     The chain is the header's addresses then REMOTE_ADDR (the last proxy); the client is the one before the
     trusted proxies. Anything further left was written by the client (or an untrusted hop) and is ignored. With
     fewer addresses than proxies (a request that bypassed them), the leftmost is taken."""
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
     trusted = int(settings.TRUSTED_PROXY_COUNT)
     if trusted == 0:
         return remote
