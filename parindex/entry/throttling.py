@@ -32,8 +32,9 @@ def client_address(request: HttpRequest) -> str | None:
     trusted = int(settings.TRUSTED_PROXY_COUNT)
     if trusted == 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    chain = [address for address in forwarded if address] + ([remote] if remote else [])
+    header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    forwarded = [part.strip() for part in header.split(",")]
+    chain: list[str] = [address for address in forwarded if address] + ([remote] if remote else [])
     if not chain:
         return None
     return chain[-(trusted + 1)] if len(chain) > trusted else chain[0]
