@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that it sees a view's exceptions first: a database outage is a 503 "try again" page in the layout
+    # (JSON under the API), not a 500 (parindex.errors; an outage raised by a middleware: handler500).
+    "parindex.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "parindex.urls"
