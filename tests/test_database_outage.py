@@ -28,14 +28,12 @@ from parindex.errors import (
     database_unavailable,
 )
 from parindex.middleware import SessionLimitsMiddleware
+from tests import test_error_pages
 from tests.db_faults import database_down, database_read_only, free_port
-from tests.test_error_pages import (
-    _assert_layout,
-    _message,
-    console,  # noqa: F401 - a fixture
-)
+from tests.test_error_pages import _assert_layout, _message
 
 transactional = pytest.mark.django_db(transaction=True)
+console = test_error_pages.console  # the fixture: what the app's console handlers print
 
 READ_MESSAGE = "Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng tải lại trang sau ít phút."
 WRITE_MESSAGE = (
@@ -194,7 +192,7 @@ def test_database_down_the_api_answers_json_503():
 
 
 @transactional
-def test_an_outage_is_logged_as_one_warning_line(console):  # noqa: F811 - the fixture
+def test_an_outage_is_logged_as_one_warning_line(console):
     with database_down():
         assert _client().get(reverse("methodology")).status_code == 503
     output = console.getvalue()
@@ -205,7 +203,7 @@ def test_an_outage_is_logged_as_one_warning_line(console):  # noqa: F811 - the f
 
 
 @transactional
-def test_a_write_refused_by_a_session_save_in_the_middleware_is_a_503_too(console):  # noqa: F811 - the fixture
+def test_a_write_refused_by_a_session_save_in_the_middleware_is_a_503_too(console):
     """A read-only database: the page reads fine, but the session middleware saves the last-seen time after the
     view (SessionLimitsMiddleware, once a minute) and that write fails outside the view: handler500 answers 503.
     On a write, the page cannot say nothing was saved (the view ran): it says to check."""
