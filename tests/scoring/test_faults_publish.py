@@ -29,7 +29,7 @@ from tests.scoring import test_faults
 from tests.scoring.test_faults import _equal_to_a_clean_recompute
 from tests.scoring.test_tasks import _tiny_edition
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.drill, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 # test_faults.py's fixtures: a throwaway redis-server, and this process's broker and cache on it.
 own_redis = test_faults.own_redis
