@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -112,6 +113,12 @@ def database_outage(error: BaseException) -> Outage | None:
     return Outage.UNAVAILABLE
 
 
+def _request_language(request: HttpRequest) -> translation.override:
+    """The language the request chose (parindex.middleware.ChosenLanguageMiddleware), also for an error raised
+    by a middleware outside that one (the session middleware), where the default language is active again."""
+    return translation.override(getattr(request, "LANGUAGE_CODE", None) or translation.get_language())
+
+
 def database_unavailable(
     request: HttpRequest, error: BaseException, outage: Outage, *, after_view: bool = False
 ) -> HttpResponse:
@@ -146,7 +153,8 @@ def database_unavailable(
             "maybe_saved": write and after_view,
         }
         try:
-            body = loader.get_template("503.html").render(context)
+            with _request_language(request):
+                body = loader.get_template("503.html").render(context)
         except Exception:
             logger.exception("the 503 page could not be rendered")
             body = FALLBACK_503
@@ -200,9 +208,10 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     if error is not None and outage is not None:
         return database_unavailable(request, error, outage, after_view=True)
     try:
-        body = loader.get_template(template_name).render(
-            {"request": request, "csrf_token": get_token(request)}
-        )
+        with _request_language(request):
+            body = loader.get_template(template_name).render(
+                {"request": request, "csrf_token": get_token(request)}
+            )
     except Exception:
         logger.exception("the 500 page could not be rendered")
         body = FALLBACK_500

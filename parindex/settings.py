@@ -198,6 +198,9 @@ AXES_HANDLER = "parindex.entry.throttling.AccountAndAddressHandler"
 # parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session and writes it at most once a
 # minute: the stored session then expires 30 minutes after the last of those writes).
 SESSION_COOKIE_AGE = 30 * 60
+# The database store, except that an update the database cannot take (read-only, restarting) is logged, not an
+# error page after the view has answered (parindex.sessions).
+SESSION_ENGINE = "parindex.sessions"
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

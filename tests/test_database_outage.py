@@ -30,6 +30,7 @@ from parindex.errors import (
 from parindex.middleware import SessionLimitsMiddleware
 from tests import test_error_pages
 from tests.db_faults import database_down, database_read_only, free_port
+from tests.scoring.test_tasks import _tiny_edition
 from tests.test_error_pages import _assert_layout, _message
 
 transactional = pytest.mark.django_db(transaction=True)
@@ -202,21 +203,43 @@ def test_an_outage_is_logged_as_one_warning_line(console):
     assert "Traceback" not in output and "Service Unavailable" not in output
 
 
+def _seen_long_ago(client: Client) -> None:
+    """The session's last-seen time is old enough for SessionLimitsMiddleware to write it on the next request."""
+    session = client.session
+    session[SessionLimitsMiddleware.SEEN_AT] = time.time() - 2 * SessionLimitsMiddleware.TOUCH_SECONDS
+    session.save()
+
+
 @transactional
-def test_a_write_refused_by_a_session_save_in_the_middleware_is_a_503_too(console):
-    """A read-only database: the page reads fine, but the session middleware saves the last-seen time after the
-    view (SessionLimitsMiddleware, once a minute) and that write fails outside the view: handler500 answers 503.
-    On a write, the page cannot say nothing was saved (the view ran): it says to check."""
+def test_database_read_only_logged_in_users_still_read_pages_and_a_write_asks_to_try_again(console):
+    """The session middleware saves the last-seen time after the view (once a minute): the database refuses it,
+    the page already rendered is served all the same (parindex.sessions), with one warning line."""
+    edition, _ = _tiny_edition(2089)
     user = User.objects.create_superuser("quan-tri-chi-doc", password="x")
     client = _client("vi", user)
     edition_list = reverse("entry:edition_list")
+    publish = reverse("entry:publish", args=[edition.pk])
+    _seen_long_ago(client)
+    with database_read_only():
+        assert client.get(edition_list).status_code == 200
+        _assert_try_again(client.post(publish), "vi", WRITE_MESSAGE)
+    output = console.getvalue()
+    # Once: the session middleware does not save the session of a 5xx answer.
+    assert output.count("WARNING parindex.sessions session not saved: database read-only") == 1, output
+    assert output.count(f"WARNING parindex.errors database read-only: POST {publish} answered 503") == 1
+    assert "Traceback" not in output
+    assert client.get(edition_list).status_code == 200
 
-    def seen_long_ago() -> None:
-        session = client.session
-        session[SessionLimitsMiddleware.SEEN_AT] = time.time() - 2 * SessionLimitsMiddleware.TOUCH_SECONDS
-        session.save()
 
-    seen_long_ago()
+@transactional
+def test_with_djangos_own_session_store_a_refused_session_save_is_a_503_not_a_400(settings, console):
+    """Django's database store reports a refused update as SessionInterrupted, a "bad request": handler400 tells
+    the outage behind it and answers 503 (the page cannot say nothing was saved: the view ran)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    user = User.objects.create_superuser("quan-tri-phien-django", password="x")
+    client = _client("vi", user)
+    edition_list = reverse("entry:edition_list")
+    _seen_long_ago(client)
     with database_read_only():
         _assert_try_again(client.get(edition_list), "vi", READ_MESSAGE)
         # A form sent with a mistake writes nothing, but the view ran: the page cannot say nothing was saved.
@@ -225,9 +248,33 @@ def test_a_write_refused_by_a_session_save_in_the_middleware_is_a_503_too(consol
     assert output.count("WARNING parindex.errors database read-only: GET /nhap-lieu/ answered 503") == 1, (
         output
     )
-    assert "Traceback" not in output
-    seen_long_ago()
-    assert client.get(edition_list).status_code == 200
+    assert "Traceback" not in output and "Bad Request" not in output
+
+
+class AsksTheDatabaseAfterTheView:
+    """A middleware that reads the database once the view has answered (as a session store or an audit might)."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request):  # type: ignore[no-untyped-def]
+        response = self.get_response(request)
+        User.objects.exists()
+        return response
+
+
+@transactional
+def test_database_down_an_error_raised_by_a_middleware_is_the_try_again_page_too(settings, console):
+    """Outside the view, process_exception does not see it: handler500 does."""
+    settings.MIDDLEWARE = [f"{__name__}.AsksTheDatabaseAfterTheView", *settings.MIDDLEWARE]
+    client = _client("en")
+    with database_down():
+        # Neither view reads the database: the error is the middleware's.
+        _assert_try_again(client.get(reverse("javascript-catalog")), "en", READ_MESSAGE)
+        _assert_try_again(client.post(reverse("set_language"), {"language": "en"}), "en", MAYBE_SAVED_MESSAGE)
+    output = console.getvalue()
+    assert output.count("WARNING parindex.errors database unavailable") == 2, output
+    assert "Traceback" not in output and "Internal Server Error" not in output
 
 
 def test_the_503_page_has_its_messages_in_the_template():
