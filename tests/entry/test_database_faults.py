@@ -22,6 +22,7 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from parindex.entry.services import edition_publish, edition_reopen
 from parindex.register.models import Assessment, Edition, EditionEvent, EditionStatus, Score
 from scoring.models import RecomputeState, YearResult
 from scoring.services import results_recompute
@@ -161,3 +162,18 @@ def test_a_publish_and_a_reopen_refused_half_way_leave_every_row_as_they_were(fa
     assert client.post(reopen, {"reason": "Sửa điểm lĩnh vực 2"}).status_code == 302
     edition.refresh_from_db()
     assert edition.status == EditionStatus.DRAFT
+
+
+def test_a_published_or_reopened_edition_is_named_without_asking_the_database_again(
+    django_assert_num_queries: Any,
+) -> None:
+    """The views name the edition once the write has committed: a query there, failing, would answer "not
+    saved" of a publish that was saved."""
+    edition, _ = _tiny_edition(2088)
+    approver = User.objects.create_superuser("quan-tri-ten-ky", password="x")
+    published = edition_publish(edition=Edition.objects.get(pk=edition.pk), user=approver)
+    with django_assert_num_queries(0):
+        assert str(published).startswith(published.index.short_name)
+    reopened = edition_reopen(edition=Edition.objects.get(pk=edition.pk), user=approver, reason="Sửa lại")
+    with django_assert_num_queries(0):
+        assert str(reopened).startswith(reopened.index.short_name)
