@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that it sees a view's exceptions first: a database outage is a 503 "try again" page in the layout
+    # (JSON under the API), not a 500 (parindex.errors; an outage raised by a middleware: handler500).
+    "parindex.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "parindex.urls"
@@ -202,6 +205,9 @@ AXES_CLIENT_IP_CALLABLE = "parindex.entry.throttling.client_address"
 # parindex.middleware.SessionLimitsMiddleware (which keeps both times in the session and writes it at most once a
 # minute: the stored session then expires 30 minutes after the last of those writes).
 SESSION_COOKIE_AGE = 30 * 60
+# The database store, except that an update the database cannot take (read-only, restarting) is logged, not an
+# error page after the view has answered (parindex.sessions).
+SESSION_ENGINE = "parindex.sessions"
 SESSION_IDLE_SECONDS = 30 * 60
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -33,4 +33,6 @@ urlpatterns = [
 ]
 
 # 403 and 404: Django's handlers with templates/403.html and 404.html. 500: rendered without the database.
+# 400 and 500 answer a database outage raised by a middleware with the 503 page (parindex.errors).
+handler400 = "parindex.errors.bad_request"
 handler500 = "parindex.errors.server_error"

@@ -110,6 +110,7 @@ def _equal_to_a_clean_recompute(edition: Edition) -> list[tuple[Any, ...]]:
     return swept
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_a_frozen_redis_neither_fails_nor_blocks_a_save_and_the_sweep_recomputes(
@@ -178,6 +179,7 @@ def test_a_frozen_redis_neither_fails_nor_blocks_a_save_and_the_sweep_recomputes
     assert results_sweep(older_than=SWEEP_AFTER) == []  # idempotent: nothing left
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_a_worker_killed_mid_recompute_is_swept(
