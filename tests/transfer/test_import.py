@@ -28,6 +28,7 @@ from parindex.register.models import (
     Unit,
 )
 from parindex.transfer import importing
+from parindex.transfer.spreadsheets import SpreadsheetError
 from tests.transfer.test_spreadsheets import HEAD, POINTS, csv_bytes, data_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -186,9 +187,15 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_saved(edition, admin
     assert message in all_messages(preview)
 
     before = counts()
-    job = importing.import_job_run(
-        importing.import_job_create(edition=edition, upload=upload(content), user=admin_user)
-    )
+    try:
+        job = importing.import_job_create(edition=edition, upload=upload(content), user=admin_user)
+    except SpreadsheetError as error:
+        # A zip that is not a workbook is refused at the upload (check_upload), before a job is stored.
+        assert message in str(error)
+        assert not ImportJob.objects.exists()
+        assert counts() == before
+        return
+    job = importing.import_job_run(job)
     # Even a forced confirmation (a forged POST) re-checks the file and saves nothing.
     job = importing.import_job_run(importing.import_confirm(job=job, user=admin_user))
     assert job.status == ImportJobStatus.FAILED
