@@ -156,8 +156,9 @@ CELERY_TASK_TIME_LIMIT = 150
 IMPORT_SOFT_TIME_LIMIT = env_int("IMPORT_SOFT_TIME_LIMIT", 120, minimum=1)
 IMPORT_TIME_LIMIT = env_int("IMPORT_TIME_LIMIT", 150, minimum=IMPORT_SOFT_TIME_LIMIT + 1)
 # Each worker process's address space, in MB (0: no cap), set when a prefork child starts
-# (parindex.transfer.tasks): a workbook that would need more fails its job with a message instead of taking the
-# machine's memory. A child starts at about 140 MB.
+# (parindex.transfer.tasks): a file that would need more cannot take the machine's memory. The failed allocation
+# is usually a MemoryError, which fails the job with a message; a C extension may crash the process instead, which
+# the pool replaces and the import sweep then fails. A child starts at about 140 MB.
 WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 1024, minimum=0)
 # Redelivery of a dead worker's task waits for the visibility timeout, which must stay above the longest hard time
 # limit (the two above; a recompute's is shorter) or a task still running is handed to a second worker. A killed

@@ -28,7 +28,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import InterfaceError, InternalError, OperationalError, transaction
+from django.db import InterfaceError, InternalError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -668,7 +668,7 @@ def database_unavailable_message() -> str:
     )
 
 
-def import_job_run(job: ImportJob) -> ImportJob:
+def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> ImportJob:
     """Run the job's current stage (preview, or import once confirmed); idempotent: a finished stage is not
     run again, and an import run twice finds nothing left to change.
 
@@ -676,7 +676,8 @@ def import_job_run(job: ImportJob) -> ImportJob:
     "running" belongs to another run (or to one that died: the sweep fails it past the hard time limit). A run
     stopped by its soft time limit, by the worker's memory cap or by the database is marked failed with a message
     saying so. When even that write fails (the database refuses writes), the database error is raised: the job
-    stays as it was for the sweep, and a caller holding a transaction rolls back everything.
+    stays as it was for the sweep, and a caller holding a transaction rolls back everything. `soft_time_limit`:
+    the run's own, in seconds, for the message (default settings.IMPORT_SOFT_TIME_LIMIT).
     """
     job.refresh_from_db()
     if job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
@@ -697,7 +698,7 @@ def import_job_run(job: ImportJob) -> ImportJob:
             _run_import(job)
     except SoftTimeLimitExceeded:
         logger.warning("import job %s: stopped at the soft time limit", job.pk)
-        failure = [_timed_out_message(settings.IMPORT_SOFT_TIME_LIMIT)]
+        failure = [_timed_out_message(soft_time_limit or settings.IMPORT_SOFT_TIME_LIMIT)]
     except MemoryError:
         # Not bound to a name: leaving this block drops the traceback, and with it the parse's memory.
         logger.warning("import job %s: out of memory", job.pk)
@@ -715,6 +716,10 @@ def import_job_run(job: ImportJob) -> ImportJob:
         logger.exception("import job %s failed", job.pk)
         failure = [_("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")]
     if failure:
+        if database_error is None and not connection.in_atomic_block:
+            # A time limit or MemoryError may have struck inside a query, leaving the connection mid-command
+            # (psycopg cancels only on KeyboardInterrupt): a new one records the failure.
+            connection.close()
         try:
             _mark_failed(job.pk, failure)
         except UNAVAILABLE_ERRORS:

@@ -41,19 +41,22 @@ IMPORT_GIVE_UP_AFTER = timedelta(minutes=30)
 
 
 @shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
+    bind=True,
     name="parindex.import_run",
     acks_late=True,
     soft_time_limit=settings.IMPORT_SOFT_TIME_LIMIT,
     time_limit=settings.IMPORT_TIME_LIMIT,
 )
-def import_run(job_id: int) -> dict[str, object]:
+def import_run(self: Any, job_id: int) -> dict[str, object]:
     """Run the current stage (preview or import) of ImportJob `job_id`."""
+    # (hard, soft) as the message carries them: the sender's task options, or an override for one run.
+    _hard, soft = self.request.timelimit or (None, None)
     try:
         job = ImportJob.objects.select_related("edition", "user").filter(pk=job_id).first()
         if job is None:
             logger.warning("import_run %s: no such job, nothing to do", job_id)
             return {"job": job_id, "status": "missing"}
-        job = import_job_run(job)
+        job = import_job_run(job, soft_time_limit=soft)
     except importing.UNAVAILABLE_ERRORS as error:
         # The database refused even the job's own state (read-only, restarting): the job stays as it was and the
         # sweep sends it again. The connection goes, so that the next task does not reuse a read-only session.

@@ -115,6 +115,10 @@ def billion_laughs() -> bytes:
     return f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]><sst xmlns="{MAIN}"><si><t>&i;</t></si></sst>'.encode()
 
 
+def styles(formats: int) -> bytes:
+    return f'<styleSheet xmlns="{MAIN}"><cellXfs>{"<xf/>" * formats}</cellXfs></styleSheet>'.encode()
+
+
 def truncated() -> bytes:
     data = xlsx_bytes([data_row("Hà Nội")])
     return data[: len(data) // 2]
@@ -171,11 +175,7 @@ REFUSED: dict[str, tuple[Callable[[], bytes], dict[str, int], str]] = {
         "Tệp có quá nhiều dòng (hơn 20.000)",
     ),
     "too-many-xml-elements": (
-        lambda: workbook_zip(
-            {
-                "xl/styles.xml": f'<styleSheet xmlns="{MAIN}"><cellXfs>{"<xf/>" * 5_000}</cellXfs></styleSheet>'.encode()
-            }
-        ),
+        lambda: workbook_zip({"xl/styles.xml": styles(5_000)}),
         {"IMPORT_XLSX_MAX_XML_ELEMENTS": 4_000},
         "Tệp có quá nhiều phần tử XML (hơn 4.000)",
     ),
