@@ -29,7 +29,6 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, InternalError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -686,8 +685,8 @@ def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> Imp
         status=ImportJobStatus.RUNNING, progress=1, started_at=timezone.now()
     )
     if not claimed:
-        logger.warning("import job %s: already %s, not run again", job.pk, job.status)
         job.refresh_from_db()
+        logger.warning("import job %s: already %s, not run again", job.pk, job.status)
         return job
     failure: list[str] = []
     database_error: Exception | None = None
@@ -933,7 +932,7 @@ def import_jobs_sweep(
         if _mark_failed(job_id, [message], status=ImportJobStatus.PENDING):
             failed.append(job_id)
     to_send = list(
-        jobs.filter(Q(status=ImportJobStatus.PENDING), since__lt=now - pending_after)
+        jobs.filter(status=ImportJobStatus.PENDING, since__lt=now - pending_after)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -258,7 +258,7 @@ def test_the_field_report_bomb_is_small_and_refused_from_its_directory():
     assert parse_size(data) > 80 * MB  # what it declares: the worker would get it, were it not refused
 
 
-def test_the_message_is_in_english_too():
+def test_counts_in_messages_are_grouped_in_the_interface_language():
     with translation.override("en"):
         assert format_number(500_000, grouped=True) == "500,000"
     with translation.override("vi"):
