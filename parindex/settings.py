@@ -153,14 +153,26 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 300
-CELERY_TASK_TIME_LIMIT = 360
-# Redelivery of a dead worker's task waits for the visibility timeout, which must stay above the longest run (the
-# time limit above, for imports) or a running task is handed to a second worker. A recompute has its own limit of
-# under a minute (scoring.tasks), and the results sweep (CELERY_BEAT_SCHEDULE) recomputes a killed one within
-# about a minute and a half, long before this. The socket timeouts: a frozen Redis holds a publish about 1 s.
+# Every task's default limits; a recompute has its own of under a minute (scoring.tasks), an import its own below.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 150
+# Reading and importing one spreadsheet (parindex.transfer.tasks.import_run): past the soft limit the job is
+# marked failed with a message; a worker killed at the hard limit leaves it "running" until the import sweep
+# (CELERY_BEAT_SCHEDULE) marks it failed. A PAR workbook takes well under a second.
+IMPORT_SOFT_TIME_LIMIT = env_int("IMPORT_SOFT_TIME_LIMIT", 120, minimum=1)
+IMPORT_TIME_LIMIT = env_int("IMPORT_TIME_LIMIT", 150, minimum=IMPORT_SOFT_TIME_LIMIT + 1)
+# Each worker process's address space, in MB (0: no cap), set when a prefork child starts
+# (parindex.transfer.tasks): a file that would need more cannot take the machine's memory. The failed allocation
+# is usually a MemoryError, which fails the job with a message; a C extension may crash the process instead, which
+# the pool replaces and the import sweep then fails. A child starts at about 140 MB.
+WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 1024, minimum=0)
+# Redelivery of a dead worker's task waits for the visibility timeout, which must stay above the longest hard time
+# limit (the two above; a recompute's is shorter) or a task still running is handed to a second worker. A killed
+# recompute does not wait for it: the results sweep (CELERY_BEAT_SCHEDULE) recomputes it within about a minute
+# and a half; a killed import is marked failed by the import sweep. The socket timeouts: a frozen Redis holds a
+# publish about 1 s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 400,
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, IMPORT_TIME_LIMIT) + 30,
     "socket_connect_timeout": 1,
     "socket_timeout": 1,
     "max_retries": 0,  # one attempt at publishing: what is not taken stays pending for the sweep
@@ -321,13 +333,30 @@ LOGGING = {
 
 # --- Spreadsheet import (parindex.transfer.importing) -------------------------------------------------------------
 # Files above this size are previewed and imported by a Celery worker, with a progress bar in the page (inline
-# when there is no Redis). A year of 63 units is a few kilobytes; the limit only matters for unusual files.
+# when there is no Redis). The size of an .xlsx is what it expands to (spreadsheets.parse_size), so a small file
+# that expands far goes to the worker too. A year of 63 units is a few kilobytes; the limit only matters for
+# unusual files.
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 256 * 1024, minimum=0)
 # Uploaded files are kept (in PostgreSQL) between preview and confirmation; after this many days they are
 # deleted every night by Celery beat (the history of what was imported stays in the audit trail).
 IMPORT_JOB_RETENTION_DAYS = env_int("IMPORT_JOB_RETENTION_DAYS", 7, minimum=1)
+# A workbook (.xlsx, a zip of XML parts) is refused before it is parsed when it passes any of these
+# (parindex.transfer.spreadsheets.check_workbook): a few hundred KB can expand to millions of cells. A PAR workbook
+# is 34 to 63 rows of about 12 columns, a few hundred KB expanded: the limits are far above any real file.
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env_int(
+    "IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024, minimum=1
+)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 200_000, minimum=1)
+IMPORT_XLSX_MAX_CELLS = env_int("IMPORT_XLSX_MAX_CELLS", 500_000, minimum=1)
+IMPORT_XLSX_MAX_ROWS = env_int("IMPORT_XLSX_MAX_ROWS", 20_000, minimum=1)
+IMPORT_XLSX_MAX_MEMBERS = env_int("IMPORT_XLSX_MAX_MEMBERS", 1_000, minimum=1)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100, minimum=1)  # of a member of 1 MB or more
+IMPORT_XLSX_MAX_XML_ELEMENTS = env_int("IMPORT_XLSX_MAX_XML_ELEMENTS", 2_000_000, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "purge-import-jobs": {"task": "parindex.import_jobs_purge", "schedule": 24 * 60 * 60},
+    # Import jobs left running past their hard time limit (a worker killed) are marked failed; jobs left pending
+    # (a broker that did not take the task, a database that refused the worker) are sent again.
+    "sweep-import-jobs": {"task": "parindex.import_jobs_sweep", "schedule": 60},
     # Whatever stayed pending (a broker that did not answer) or running (a worker killed) is recomputed.
     "sweep-results": {"task": "scoring.results_sweep", "schedule": 30},
 }

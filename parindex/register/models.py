@@ -1100,6 +1100,9 @@ class ImportJob(models.Model):
     messages = models.JSONField(_("thông báo"), default=list, blank=True)
     preview = models.JSONField(_("kết quả xem trước"), default=dict, blank=True)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    # When the current stage was queued or last started: the import sweep measures a job left "pending" or
+    # "running" from here (the import stage starts long after the upload).
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
     finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
 
     class Meta:

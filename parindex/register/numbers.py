@@ -101,12 +101,17 @@ def parse_rank(raw: object) -> int | None:
     return int(value)
 
 
-def format_number(value: Decimal | int | None, *, empty: str = "") -> str:
+def format_number(value: Decimal | int | None, *, empty: str = "", grouped: bool = False) -> str:
     """A number as the Ministry publishes it: two decimals, rounded half up ("8,75", "90,00"); ranks and other
-    whole numbers as they are. Decimal comma in Vietnamese, decimal point in English. `empty` for None."""
+    whole numbers as they are. Decimal comma in Vietnamese, decimal point in English. `empty` for None.
+    `grouped` separates the thousands of a whole number, for counts and limits in messages ("500.000" in
+    Vietnamese, "500,000" in English); never for years, ranks or codes."""
     if value is None:
         return empty
     if isinstance(value, int):
-        return str(value)
+        if not grouped:
+            return str(value)
+        text = f"{value:,}"
+        return text if get_language() == "en" else text.replace(",", ".")
     text = f"{round_half_up(value):.2f}"
     return text if get_language() == "en" else text.replace(".", ",")

@@ -24,10 +24,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import InterfaceError, InternalError, OperationalError, connection, transaction
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,7 +59,9 @@ from parindex.transfer.spreadsheets import (
     SpreadsheetError,
     Table,
     check_size,
+    check_upload,
     open_upload_bytes,
+    parse_size,
     read_table,
 )
 from scoring.services import RecomputeError, UnitChange, ranks_after
@@ -65,6 +69,10 @@ from scoring.services import RecomputeError, UnitChange, ranks_after
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 200  # rows between two progress writes of a job
+
+# The database refusing work rather than the work being wrong: read-only (a standby, maintenance: InternalError
+# "read-only transaction"), restarting or unreachable. Nothing is saved; trying again later can succeed.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, InternalError)
 
 # "Tây Ninh (từ 01/07/2025)": the label the site gives a unit created in the 2025 reorganisation.
 _VALID_FROM_SUFFIX = re.compile(
@@ -609,15 +617,19 @@ def import_preview(*, edition: Edition, upload: Upload, user: Any) -> ImportPrev
 
 
 def _read_upload(upload: Upload) -> bytes:
-    # The declared size is checked before a byte is read: a 50 MB upload sits in a temporary file, unread.
+    # The declared size is checked before a byte is read: a 50 MB upload sits in a temporary file, unread. A
+    # workbook that expands beyond the limits (a zip bomb) is refused here, before anything parses it.
     check_size(upload.size)
     with upload.open("rb") as handle:
-        return open_upload_bytes(handle, upload.size)
+        data = open_upload_bytes(handle, upload.size)
+    check_upload(data)
+    return data
 
 
 def import_job_create(*, edition: Edition, upload: Upload, user: Any) -> ImportJob:
-    """Store an uploaded file for its preview. Raises SpreadsheetError for a file above the size limit and
-    PermissionDenied for a user who may not write the edition."""
+    """Store an uploaded file for its preview. Raises SpreadsheetError for a file above the size limit or one
+    that expands beyond the workbook limits (nothing is stored), and PermissionDenied for a user who may not write
+    the edition."""
     if not permissions.can_edit(user, edition):
         raise PermissionDenied(_("Bạn không được phân công nhập liệu cho kỳ đánh giá này."))
     data = _read_upload(upload)
@@ -628,12 +640,14 @@ def import_job_create(*, edition: Edition, upload: Upload, user: Any) -> ImportJ
         content=data,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
+        started_at=timezone.now(),
     )
 
 
 def runs_in_background(job: ImportJob) -> bool:
-    """Large files go to a Celery worker (inline anyway when there is no Redis)."""
-    return job.size > settings.IMPORT_ASYNC_BYTES
+    """Large files go to a Celery worker (inline anyway when there is no Redis). An .xlsx is as large as what it
+    expands to: a small file that expands far is parsed by the worker, under its time and memory limits."""
+    return max(job.size, parse_size(bytes(job.content))) > settings.IMPORT_ASYNC_BYTES
 
 
 def job_preview(job: ImportJob) -> ImportPreview | None:
@@ -645,27 +659,91 @@ def _set_progress(job_id: int, done: int, total: int, *, start: int, span: int) 
     ImportJob.objects.filter(pk=job_id).update(progress=min(percent, 99), total_rows=total)
 
 
-def import_job_run(job: ImportJob) -> ImportJob:
+def database_unavailable_message() -> str:
+    """What the user is told when the database refuses a write (read-only, restarting): nothing was saved."""
+    return _(
+        "Cơ sở dữ liệu tạm thời không ghi được (đang bảo trì hoặc chỉ cho đọc); chưa lưu gì. Hãy thử lại sau "
+        "ít phút."
+    )
+
+
+def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> ImportJob:
     """Run the job's current stage (preview, or import once confirmed); idempotent: a finished stage is not
-    run again, and an import run twice finds nothing left to change."""
+    run again, and an import run twice finds nothing left to change.
+
+    The job is claimed in one UPDATE (pending → running), so a task delivered twice runs it once; a job found
+    "running" belongs to another run (or to one that died: the sweep fails it past the hard time limit). A run
+    stopped by its soft time limit, by the worker's memory cap or by the database is marked failed with a message
+    saying so. When even that write fails (the database refuses writes), the database error is raised: the job
+    stays as it was for the sweep, and a caller holding a transaction rolls back everything. `soft_time_limit`:
+    the run's own, in seconds, for the message (default settings.IMPORT_SOFT_TIME_LIMIT).
+    """
     job.refresh_from_db()
     if job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED):
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, progress=1)
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.PENDING).update(
+        status=ImportJobStatus.RUNNING, progress=1, started_at=timezone.now()
+    )
+    if not claimed:
+        job.refresh_from_db()
+        logger.warning("import job %s: already %s, not run again", job.pk, job.status)
+        return job
+    failure: list[str] = []
+    database_error: Exception | None = None
     try:
         if job.stage == ImportJobStage.PREVIEW:
             _run_preview(job)
         else:
             _run_import(job)
+    except SoftTimeLimitExceeded:
+        logger.warning("import job %s: stopped at the soft time limit", job.pk)
+        failure = [_timed_out_message(soft_time_limit or settings.IMPORT_SOFT_TIME_LIMIT)]
+    except MemoryError:
+        # Not bound to a name: leaving this block drops the traceback, and with it the parse's memory.
+        logger.warning("import job %s: out of memory", job.pk)
+        failure = [
+            _(
+                "Tệp cần quá nhiều bộ nhớ để đọc; chưa lưu gì. Hãy chỉ giữ bảng kết quả trong tệp rồi tải lên "
+                "lại."
+            )
+        ]
+    except UNAVAILABLE_ERRORS as error:
+        logger.warning("import job %s: the database refused: %s", job.pk, error)
+        database_error = error
+        failure = [database_unavailable_message()]
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJobStatus.FAILED,
-            finished_at=timezone.now(),
-            messages=[_("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")],
-        )
+        failure = [_("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")]
+    if failure:
+        if database_error is None and not connection.in_atomic_block:
+            # A time limit or MemoryError may have struck inside a query, leaving the connection mid-command
+            # (psycopg cancels only on KeyboardInterrupt): a new one records the failure.
+            connection.close()
+        try:
+            _mark_failed(job.pk, failure)
+        except UNAVAILABLE_ERRORS:
+            if database_error is not None:
+                raise database_error from None
+            raise
     job.refresh_from_db()
     return job
+
+
+def _timed_out_message(seconds: int) -> str:
+    return _(
+        "Quá thời gian xử lý tệp (hơn %(seconds)s giây); chưa lưu gì. Tệp quá lớn hoặc quá phức tạp, hoặc việc "
+        "xử lý đã bị dừng giữa chừng: hãy chỉ giữ bảng kết quả trong tệp rồi tải lên lại."
+    ) % {"seconds": format_number(seconds, grouped=True)}
+
+
+def _mark_failed(job_id: int, messages: list[str], **only: Any) -> int:
+    """Mark job `job_id` failed with `messages` (and progress 100, so the page stops waiting); `only` narrows
+    the update to the states it may replace. Returns the number of jobs marked."""
+    return (
+        ImportJob.objects.filter(pk=job_id, **only)
+        .exclude(status__in=(ImportJobStatus.DONE, ImportJobStatus.FAILED))
+        .update(status=ImportJobStatus.FAILED, progress=100, finished_at=timezone.now(), messages=messages)
+    )
 
 
 def _user_of(job: ImportJob) -> Any:
@@ -699,7 +777,13 @@ def import_confirm(*, job: ImportJob, user: Any) -> ImportJob:
         raise PermissionDenied(_("Bạn không được nhập tệp này."))
     updated = ImportJob.objects.filter(
         pk=job.pk, stage=ImportJobStage.PREVIEW, status=ImportJobStatus.DONE
-    ).update(stage=ImportJobStage.IMPORT, status=ImportJobStatus.PENDING, progress=0, finished_at=None)
+    ).update(
+        stage=ImportJobStage.IMPORT,
+        status=ImportJobStatus.PENDING,
+        progress=0,
+        finished_at=None,
+        started_at=timezone.now(),
+    )
     job.refresh_from_db()
     if not updated and job.stage != ImportJobStage.IMPORT:
         raise PermissionDenied(_("Tệp này chưa xem trước xong."))
@@ -794,6 +878,67 @@ def _finish(
         job.content = b""  # imported: the file is not needed any more (its SHA-256 stays)
         fields.append("content")
     job.save(update_fields=fields)
+
+
+@dataclass(frozen=True)
+class ImportSweep:
+    """What `import_jobs_sweep` did: jobs marked failed, and pending jobs to hand to the broker again."""
+
+    failed: list[int]
+    to_send: list[int]
+
+
+def import_jobs_sweep(
+    *, running_after: timedelta, pending_after: timedelta, give_up_after: timedelta
+) -> ImportSweep:
+    """Leave no job "running" or "pending" for good. Twins: the beat task `parindex.import_jobs_sweep` and
+    `manage.py sweep_import_jobs`; both send `to_send` to the broker.
+
+    - running since longer than `running_after` (above the task's hard time limit: the run is dead, a worker
+      killed or out of memory, a database gone mid-run): failed with "Quá thời gian xử lý…". A run is never
+      started again here: a file that killed one worker would kill the next. Nothing was saved (an import's
+      scores and its "done" commit together).
+    - pending since longer than `give_up_after`: failed, saying the file was never processed.
+    - pending since longer than `pending_after`: returned in `to_send`, to be sent again (the broker may never
+      have had it, or the database refused the worker's claim). Running a job twice is safe: the claim lets one
+      run through, so a job merely waiting in a long queue only gets a duplicate message.
+    Measured from `started_at` (the upload or the confirmation; the claim for a running job), or `created_at` for
+    a job stored before that field. Idempotent.
+    """
+    now = timezone.now()
+    since = Coalesce("started_at", "created_at")
+    jobs = ImportJob.objects.annotate(since=since)
+    failed: list[int] = []
+    dead = list(
+        jobs.filter(status=ImportJobStatus.RUNNING, since__lt=now - running_after).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in dead:
+        if _mark_failed(
+            job_id, [_timed_out_message(int(running_after.total_seconds()))], status=ImportJobStatus.RUNNING
+        ):
+            failed.append(job_id)
+    abandoned = list(
+        jobs.filter(status=ImportJobStatus.PENDING, since__lt=now - give_up_after).values_list(
+            "pk", flat=True
+        )
+    )
+    message = _(
+        "Tệp chưa được xử lý sau %(minutes)s phút (hàng đợi xử lý không hoạt động); chưa lưu gì. Hãy tải tệp lên "
+        "lại hoặc báo quản trị viên."
+    ) % {"minutes": format_number(int(give_up_after.total_seconds() // 60), grouped=True)}
+    for job_id in abandoned:
+        if _mark_failed(job_id, [message], status=ImportJobStatus.PENDING):
+            failed.append(job_id)
+    to_send = list(
+        jobs.filter(status=ImportJobStatus.PENDING, since__lt=now - pending_after)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if failed or to_send:
+        logger.warning("import_jobs_sweep: failed %s, sent again %s", failed, to_send)
+    return ImportSweep(failed=failed, to_send=to_send)
 
 
 def import_jobs_purge(*, older_than: timedelta) -> int:

@@ -17,25 +17,26 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
+from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_ISO8601
 
 from parindex.register.names import ascii_fold
-from parindex.register.numbers import shown
+from parindex.register.numbers import format_number, shown
 
 HEADER_SEARCH_ROWS = 10  # a title ("PAR INDEX 2024") and notes may sit above the header row
 MAX_DATA_ROWS = 100_000  # 63 units × 8 domains is the usual size; anything far beyond is a mistake
-# An .xlsx is a zip: refuse archives that expand far beyond the upload limit (a "zip bomb").
-MAX_UNCOMPRESSED_RATIO = 20
 CSV_DELIMITERS = (",", ";", "\t")
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -185,6 +186,229 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
 
 
+def check_upload(data: bytes) -> None:
+    """Everything refused before a file is parsed: its size, and for a workbook its zip members and what they
+    expand to (`check_workbook`). Cheap enough for a web request; every path that reads an upload calls it
+    (`read_table` through `_read_xlsx`, and the upload itself before a job is stored)."""
+    check_size(len(data))
+    if data[:4] == _ZIP_SIGNATURE:
+        check_workbook(data)
+
+
+def parse_size(data: bytes) -> int:
+    """The bytes a reader of `data` would parse: for an .xlsx the sum of its members' declared uncompressed sizes
+    (an upper bound: Python's zipfile never inflates a member past its declared size), else the file's size.
+    Reads only the zip's directory; a file that is not a readable zip counts by its size."""
+    if data[:4] != _ZIP_SIGNATURE or data.count(_ZIP_DIRECTORY_ENTRY) > settings.IMPORT_XLSX_MAX_MEMBERS:
+        return len(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return max(len(data), sum(info.file_size for info in archive.infolist()))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        return len(data)
+
+
+# --- Hostile workbooks ------------------------------------------------------------------------------------------
+# An .xlsx is a zip of XML parts. A few hundred kilobytes can expand to millions of shared strings or cells (a
+# "zip bomb"): openpyxl would then take minutes and gigabytes. `check_workbook` refuses such a file before any
+# parsing, from the zip's directory first, then by streaming every member through expat with a running count,
+# stopping at the first limit passed. The limits (settings.IMPORT_XLSX_*) are far above a PAR workbook (34 or 63
+# rows of about 12 columns).
+
+_ZIP_SIGNATURE = b"PK\x03\x04"
+_ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"  # one per member in the central directory
+_STREAM_CHUNK = 64 * 1024
+# A member is judged by its compression ratio only from this size on: small XML parts compress very well.
+_RATIO_FROM_BYTES = 1024 * 1024
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+@dataclass(frozen=True)
+class WorkbookCount:
+    """What `check_workbook` counted in a workbook that passed."""
+
+    members: int
+    uncompressed: int  # bytes actually inflated, all members
+    elements: int  # XML elements, all parts
+    shared_strings: int
+    rows: int  # rows as openpyxl yields them: up to the highest row number of each sheet
+    cells: int  # cells as openpyxl yields them: each row up to its last cell's column
+
+
+def _damaged(error: object) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("Không đọc được tệp .xlsx (tệp bị hỏng hoặc không đúng định dạng): %(error)s") % {"error": error}
+    )
+
+
+_ADVICE = gettext_lazy("hãy chỉ giữ bảng kết quả trong tệp rồi tải lên lại.")
+
+
+def _too_many(message: str, limit: int) -> SpreadsheetError:
+    """`message` (with %(limit)s) says which limit was passed: "Tệp có quá nhiều ô (hơn 500.000)"."""
+    return SpreadsheetError(f"{message % {'limit': format_number(limit, grouped=True)}}: {_ADVICE}")
+
+
+def _too_large(limit: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        f"{_('Tệp .xlsx giải nén ra quá lớn (hơn %(limit)s MB)') % {'limit': _megabytes(limit)}}: {_ADVICE}"
+    )
+
+
+class _XmlCounter:
+    """Counts, across the parts of one workbook, what openpyxl would build, and raises SpreadsheetError as soon as
+    a limit is passed. Elements are matched by local name ("x:c" and "c" alike), in any part: counting a part
+    openpyxl does not read only errs on the side of refusing."""
+
+    def __init__(self) -> None:
+        self.max_elements: int = settings.IMPORT_XLSX_MAX_XML_ELEMENTS
+        self.max_strings: int = settings.IMPORT_XLSX_MAX_SHARED_STRINGS
+        self.max_rows: int = settings.IMPORT_XLSX_MAX_ROWS
+        self.max_cells: int = settings.IMPORT_XLSX_MAX_CELLS
+        self.elements = 0
+        self.shared_strings = 0
+        self.rows = 0  # of the parts already read
+        self.cells = 0
+        self._part_rows = 0  # the highest row number in the current part
+        self._row_width = 0  # the highest column in the current row
+        self._column = 0
+
+    def start_part(self) -> None:
+        self.rows += self._part_rows
+        self._part_rows = self._row_width = self._column = 0
+
+    def end(self) -> None:
+        self.start_part()
+
+    def element(self, name: str, attributes: dict[str, str]) -> None:
+        self.elements += 1
+        if self.elements > self.max_elements:
+            raise _too_many(_("Tệp có quá nhiều phần tử XML (hơn %(limit)s)"), self.max_elements)
+        local = name.rpartition(":")[2]
+        if local == "c":
+            column = _column_number(attributes.get("r", "")) or self._column + 1
+            self._column = column
+            if column > self._row_width:
+                self.cells += column - self._row_width
+                self._row_width = column
+                if self.cells > self.max_cells:
+                    raise _too_many(_("Tệp có quá nhiều ô (hơn %(limit)s)"), self.max_cells)
+        elif local == "row":
+            number = attributes.get("r", "")
+            line = int(number) if number.isdigit() and len(number) <= 12 else self._part_rows + 1
+            self._part_rows = max(self._part_rows, line)
+            self._row_width = self._column = 0
+            if self.rows + self._part_rows > self.max_rows:
+                raise _too_many(_("Tệp có quá nhiều dòng (hơn %(limit)s)"), self.max_rows)
+        elif local == "si":
+            self.shared_strings += 1
+            if self.shared_strings > self.max_strings:
+                raise _too_many(_("Tệp có quá nhiều chuỗi văn bản (hơn %(limit)s)"), self.max_strings)
+
+
+def _column_number(reference: str) -> int:
+    """The column of a cell reference ("C7" → 3, "XFD1" → 16384); 0 when it has none. Letters beyond four
+    (no such column) count as a column far past any limit."""
+    number = 0
+    for position, char in enumerate(reference):
+        if not "A" <= char <= "Z":
+            break
+        if position >= 4:
+            return 10**9
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _refuse_declarations(*_args: object) -> None:
+    # An .xlsx part never declares a DTD or entities; a file that does is built to expand.
+    raise _damaged(_("khai báo DOCTYPE hoặc thực thể XML"))
+
+
+def check_workbook(data: bytes) -> WorkbookCount:
+    """Refuse an .xlsx that is not a workbook or expands beyond the settings' limits, before openpyxl opens it.
+
+    In order: the number of members (counted in the raw bytes, before zipfile builds its directory), their
+    compression methods (only stored and deflated: a bzip2 member inflates without bound in one call), the
+    workbook's own parts, the declared uncompressed total and each large member's ratio; then every member is
+    inflated in chunks, counting the bytes (a declared size is never trusted alone) and streaming XML parts through
+    expat, counting elements, shared strings, rows and cells. Raises SpreadsheetError naming the limit passed;
+    returns the counts otherwise.
+    """
+    max_members: int = settings.IMPORT_XLSX_MAX_MEMBERS
+    max_bytes: int = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES
+    max_ratio: int = settings.IMPORT_XLSX_MAX_RATIO
+    entries = data.count(_ZIP_DIRECTORY_ENTRY)
+    if entries > max_members:
+        raise _too_many(_("Tệp .xlsx có quá nhiều thành phần (hơn %(limit)s)"), max_members)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        raise _not_a_spreadsheet() from error
+    with archive:
+        if len(members) > max_members:  # pragma: no cover - the raw count above is an upper bound
+            raise _too_many(_("Tệp .xlsx có quá nhiều thành phần (hơn %(limit)s)"), max_members)
+        names = {info.filename for info in members}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise _not_a_spreadsheet()
+        for info in members:
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+                raise _damaged(_("phương thức nén không được hỗ trợ (%(name)s)") % {"name": info.filename})
+        if sum(info.file_size for info in members) > max_bytes:
+            raise _too_large(max_bytes)
+        for info in members:
+            if info.file_size >= _RATIO_FROM_BYTES and info.file_size > max_ratio * max(
+                info.compress_size, 1
+            ):
+                raise SpreadsheetError(
+                    _(
+                        "Tệp .xlsx bị nén bất thường (một thành phần giải nén ra gấp hơn %(ratio)s lần): tệp bảng "
+                        "tính thông thường không như vậy, hệ thống không mở tệp này."
+                    )
+                    % {"ratio": format_number(max_ratio, grouped=True)}
+                )
+        counter = _XmlCounter()
+        inflated = 0
+        for info in members:
+            counter.start_part()
+            parser = None
+            if info.filename.lower().endswith(_XML_SUFFIXES):
+                parser = expat.ParserCreate()
+                parser.StartElementHandler = counter.element
+                parser.StartDoctypeDeclHandler = _refuse_declarations
+                parser.EntityDeclHandler = _refuse_declarations
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_STREAM_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > max_bytes:
+                            raise _too_large(max_bytes)
+                        if parser is not None:
+                            parser.Parse(chunk, False)
+                if parser is not None:
+                    parser.Parse(b"", True)
+            except expat.ExpatError as error:
+                raise _damaged(f"{info.filename}: {expat.ErrorString(error.code)}") from error
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                OSError,
+                RuntimeError,
+                NotImplementedError,
+            ) as error:
+                raise _damaged(f"{info.filename}: {error}") from error
+        counter.end()
+    return WorkbookCount(
+        members=len(members),
+        uncompressed=inflated,
+        elements=counter.elements,
+        shared_strings=counter.shared_strings,
+        rows=counter.rows,
+        cells=counter.cells,
+    )
+
+
 def read_table(data: bytes, *, year: int | None = None) -> Table:
     """Read a results table from the bytes of an uploaded file.
 
@@ -194,7 +418,7 @@ def read_table(data: bytes, *, year: int | None = None) -> Table:
     check_size(len(data))
     if not data.strip():
         raise SpreadsheetError(_("Tệp rỗng."))
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] == _ZIP_SIGNATURE:
         return _read_xlsx(data, year=year)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SpreadsheetError(
@@ -222,16 +446,7 @@ def _not_a_spreadsheet() -> SpreadsheetError:
 
 
 def _read_xlsx(data: bytes, *, year: int | None) -> Table:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        expanded = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise _not_a_spreadsheet() from error
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise _not_a_spreadsheet()
-    if expanded > MAX_UNCOMPRESSED_RATIO * settings.IMPORT_MAX_BYTES:
-        raise SpreadsheetError(_("Tệp .xlsx giải nén ra quá lớn; hãy chỉ giữ bảng kết quả trong tệp."))
+    check_workbook(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged file

@@ -7,10 +7,13 @@ for users who may see drafts.
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +26,8 @@ from parindex.register.models import Edition, EditionKind, ImportJob, ImportJobS
 from parindex.transfer import exporting, importing
 from parindex.transfer.spreadsheets import SpreadsheetError
 from parindex.transfer.tasks import enqueue_import
+
+logger = logging.getLogger(__name__)
 
 FORMATS = {"xlsx": exporting.XLSX_CONTENT_TYPE, "csv": exporting.CSV_CONTENT_TYPE}
 PREVIEW_ROWS_SHOWN = 1000  # beyond that the page lists the rows with errors or changes only
@@ -81,6 +86,7 @@ def upload(request: HttpRequest, edition_id: int) -> HttpResponse:
     if not permissions.can_edit(request.user, edition):
         raise PermissionDenied(_("Bạn không được phân công nhập liệu cho kỳ đánh giá này."))
     form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         if edition.is_published:
             form.add_error(
@@ -88,19 +94,25 @@ def upload(request: HttpRequest, edition_id: int) -> HttpResponse:
             )
         else:
             try:
-                job = importing.import_job_create(
-                    edition=edition, upload=form.cleaned_data["file"], user=request.user
-                )
+                # One transaction: a database that refuses a write part-way leaves no job behind.
+                with transaction.atomic():
+                    job = importing.import_job_create(
+                        edition=edition, upload=form.cleaned_data["file"], user=request.user
+                    )
+                    _start(job)
             except SpreadsheetError as error:
                 form.add_error("file", str(error))
+            except importing.UNAVAILABLE_ERRORS:
+                logger.warning("upload to %s: the database refused", edition, exc_info=True)
+                form.add_error(None, importing.database_unavailable_message())
+                status = 503
             else:
-                _start(job)
                 return redirect("transfer:job", job_id=job.pk)
-    return render(request, "parindex/import_upload.html", {"edition": edition, "form": form})
+    return render(request, "parindex/import_upload.html", {"edition": edition, "form": form}, status=status)
 
 
 def _start(job: ImportJob) -> None:
-    """Run the job's stage here for a small file, in a worker for a large one."""
+    """Run the job's stage here for a small file, in a worker for a large one (or one that expands far)."""
     if importing.runs_in_background(job):
         enqueue_import(job.pk)
     else:
@@ -172,10 +184,16 @@ def job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_for(request, job_id)
     try:
-        job = importing.import_confirm(job=job, user=request.user)
+        # One transaction: a database that refuses a write part-way leaves the job as previewed, to confirm again.
+        with transaction.atomic():
+            job = importing.import_confirm(job=job, user=request.user)
+            _start(job)
     except PermissionDenied as error:
         messages.error(request, str(error))
         return redirect("transfer:job", job_id=job.pk)
-    _start(job)
+    except importing.UNAVAILABLE_ERRORS:
+        logger.warning("confirm of import job %s: the database refused", job.pk, exc_info=True)
+        messages.error(request, importing.database_unavailable_message())
+        return redirect("transfer:job", job_id=job.pk)
     # Done: the job page sends the user to the edition list with the summary; failed: it lists what went wrong.
     return redirect("transfer:job", job_id=job.pk)

@@ -28,6 +28,7 @@ from parindex.register.models import (
     Unit,
 )
 from parindex.transfer import importing
+from parindex.transfer.spreadsheets import SpreadsheetError
 from tests.transfer.test_spreadsheets import HEAD, POINTS, csv_bytes, data_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -186,9 +187,15 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_saved(edition, admin
     assert message in all_messages(preview)
 
     before = counts()
-    job = importing.import_job_run(
-        importing.import_job_create(edition=edition, upload=upload(content), user=admin_user)
-    )
+    try:
+        job = importing.import_job_create(edition=edition, upload=upload(content), user=admin_user)
+    except SpreadsheetError as error:
+        # A zip that is not a workbook is refused at the upload (check_upload), before a job is stored.
+        assert message in str(error)
+        assert not ImportJob.objects.exists()
+        assert counts() == before
+        return
+    job = importing.import_job_run(job)
     # Even a forced confirmation (a forged POST) re-checks the file and saves nothing.
     job = importing.import_job_run(importing.import_confirm(job=job, user=admin_user))
     assert job.status == ImportJobStatus.FAILED
@@ -578,3 +585,35 @@ def test_a_job_that_failed_shows_why(admin_client, edition):
     page = admin_client.get(reverse("transfer:job", args=[job.pk])).content.decode()
     assert "Lỗi hệ thống khi xử lý tệp" in page
     assert "Xác nhận nhập" not in page
+
+
+# --- Hostile workbooks (issue 11): refused on every path, before a job is stored -----------------------------
+
+
+def test_a_zip_bomb_is_refused_by_the_upload_form_and_by_the_preview_before_anything_parses_it(
+    admin_client, edition, admin_user
+):
+    from tests.transfer.test_hostile_workbooks import bomb
+
+    content = bomb(5_000_000)
+    response = admin_client.post(reverse("transfer:upload", args=[edition.pk]), {"file": upload(content)})
+    assert response.status_code == 200
+    assert "Tệp .xlsx giải nén ra quá lớn (hơn 50 MB)" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    preview = importing.import_preview(edition=edition, upload=upload(content), user=admin_user)
+    assert preview.errors and "giải nén ra quá lớn" in preview.errors[0]
+
+
+def test_a_small_workbook_that_expands_past_the_threshold_is_parsed_by_the_worker(
+    edition, admin_user, settings
+):
+    """A zip bomb is small: what decides is what the file expands to."""
+    content = xlsx_bytes([data_row(p.name) for p in Unit.objects.valid_in_year(2024)])
+    settings.IMPORT_ASYNC_BYTES = 2 * len(content)
+    as_xlsx = importing.import_job_create(edition=edition, upload=upload(content), user=admin_user)
+    as_csv = importing.import_job_create(
+        edition=edition, upload=upload(csv_bytes([data_row("Hà Nội")]), "a.csv"), user=admin_user
+    )
+    assert as_xlsx.size < settings.IMPORT_ASYNC_BYTES
+    assert importing.runs_in_background(as_xlsx)
+    assert not importing.runs_in_background(as_csv)
