@@ -315,6 +315,7 @@ def _job_page(admin: User, job: ImportJob) -> str:
     return client.get(reverse("transfer:job", args=[job.pk])).content.decode()
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_a_worker_killed_mid_parse_leaves_a_job_the_sweep_fails_with_a_message(
@@ -367,6 +368,7 @@ def test_a_worker_killed_mid_parse_leaves_a_job_the_sweep_fails_with_a_message(
     assert reverse("transfer:upload", args=[edition.pk]) in page  # a way to upload again
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_an_import_past_its_soft_time_limit_is_failed_by_the_worker_with_a_message(
@@ -398,6 +400,7 @@ def test_an_import_past_its_soft_time_limit_is_failed_by_the_worker_with_a_messa
     assert job.progress == 100 and unfinished() == []
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_a_file_that_needs_more_memory_than_the_worker_may_take_fails_with_a_message(
@@ -452,6 +455,7 @@ def test_a_file_that_needs_more_memory_than_the_worker_may_take_fails_with_a_mes
     assert stored(edition) == before
 
 
+@pytest.mark.drill
 @drill[0]
 @drill[1]
 def test_a_read_only_database_during_a_large_import_leaves_it_pending_and_the_sweep_completes_it(
