@@ -13,18 +13,11 @@ included); `server_error` (handler500) from the middleware around them, such as 
 
 from __future__ import annotations
 
-import enum
 import logging
-import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import psycopg
-from django.contrib.sessions.backends.base import UpdateError
-from django.contrib.sessions.exceptions import SessionInterrupted
 from django.core.exceptions import PermissionDenied
-from django.db import Error as DjangoDatabaseError
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -34,6 +27,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
+
+from parindex.register.outages import (
+    Outage,
+    database_outage,
+    maybe_saved_message,
+    not_saved_message,
+    reload_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,60 +58,6 @@ FALLBACK_503 = (
 RETRY_AFTER_SECONDS = 30
 API_PREFIX = "/api/"  # dashboards.api: JSON, never HTML (not imported: this module loads with the settings)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-
-
-class Outage(enum.Enum):
-    """Why the database did not do what a request asked."""
-
-    UNAVAILABLE = "unavailable"  # no connection, or the server went away or is shutting down or starting up
-    READ_ONLY = (
-        "read-only"  # a write refused by a read-only database (a standby, default_transaction_read_only)
-    )
-
-
-READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
-# SQLSTATEs of a server that is not there to answer: connection exceptions (class 08), admin, crash and
-# starting-up or shutting-down states (57P01-57P03), too many connections. Others of OperationalError, such as a
-# statement timeout (57014), a deadlock (40P01) or a lock not available (55P03), are the app's to fix: a 500.
-UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """The error and what caused it: Django raises its own database errors `from` the driver's (__cause__); the
-    session middleware turns a failed save into UpdateError, then SessionInterrupted, while handling it
-    (__context__)."""
-    seen: set[int] = set()
-    link: BaseException | None = error
-    while link is not None and id(link) not in seen:
-        seen.add(id(link))
-        yield link
-        wrapped = isinstance(link, UpdateError | SessionInterrupted)
-        link = link.__cause__ or (link.__context__ if wrapped else None)
-
-
-def database_outage(error: BaseException) -> Outage | None:
-    """The outage `error` reports, or None when it is an error like any other (a bug, a bad query)."""
-    failures = [link for link in _chain(error) if isinstance(link, DjangoDatabaseError | psycopg.Error)]
-    if not failures:
-        return None
-    for failure in failures:
-        if getattr(failure, "sqlstate", None) == READ_ONLY_SQLSTATE or "read-only transaction" in str(
-            failure
-        ):
-            return Outage.READ_ONLY
-    if not isinstance(
-        failures[0], OperationalError | InterfaceError | psycopg.OperationalError | psycopg.InterfaceError
-    ):
-        return None
-    for failure in failures:
-        if isinstance(failure.__cause__, sqlite3.Error):
-            # The quick start: only a locked database file is an outage ("no such table" is a missing migrate).
-            return Outage.UNAVAILABLE if "database is locked" in str(failure) else None
-        sqlstate = getattr(failure, "sqlstate", None)
-        if sqlstate is not None:
-            return Outage.UNAVAILABLE if sqlstate[:2] == "08" or sqlstate in UNAVAILABLE_SQLSTATES else None
-    # Without a SQLSTATE: a connection refused, closed by the server or already closed (the driver says so).
-    return Outage.UNAVAILABLE
 
 
 def _request_language(request: HttpRequest) -> translation.override:
@@ -149,11 +96,13 @@ def database_unavailable(
         context = {
             "request": request,
             "csrf_token": get_token(request),
-            "write": write,
-            "maybe_saved": write and after_view,
         }
         try:
             with _request_language(request):
+                if write and after_view:
+                    context["message"] = maybe_saved_message()
+                else:
+                    context["message"] = not_saved_message() if write else reload_message()
                 body = loader.get_template("503.html").render(context)
         except Exception:
             logger.exception("the 503 page could not be rendered")

@@ -14,7 +14,7 @@ import logging
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
 
-from parindex.errors import database_outage
+from parindex.register.outages import database_outage
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import InterfaceError, InternalError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from parindex.register.models import (
 )
 from parindex.register.names import UnitMatcher, UnknownUnit, name_key
 from parindex.register.numbers import NumberError, format_number, parse_decimal, parse_rank
+from parindex.register.outages import database_outage, not_saved_message
 from parindex.register.selectors import assessments_with_scores, entry_criteria
 from parindex.transfer.spreadsheets import (
     RawRow,
@@ -69,10 +70,6 @@ from scoring.services import RecomputeError, UnitChange, ranks_after
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 200  # rows between two progress writes of a job
-
-# The database refusing work rather than the work being wrong: read-only (a standby, maintenance: InternalError
-# "read-only transaction"), restarting or unreachable. Nothing is saved; trying again later can succeed.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, InternalError)
 
 # "Tây Ninh (từ 01/07/2025)": the label the site gives a unit created in the 2025 reorganisation.
 _VALID_FROM_SUFFIX = re.compile(
@@ -659,14 +656,6 @@ def _set_progress(job_id: int, done: int, total: int, *, start: int, span: int) 
     ImportJob.objects.filter(pk=job_id).update(progress=min(percent, 99), total_rows=total)
 
 
-def database_unavailable_message() -> str:
-    """What the user is told when the database refuses a write (read-only, restarting): nothing was saved."""
-    return _(
-        "Cơ sở dữ liệu tạm thời không ghi được (đang bảo trì hoặc chỉ cho đọc); chưa lưu gì. Hãy thử lại sau "
-        "ít phút."
-    )
-
-
 def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> ImportJob:
     """Run the job's current stage (preview, or import once confirmed); idempotent: a finished stage is not
     run again, and an import run twice finds nothing left to change.
@@ -707,13 +696,18 @@ def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> Imp
                 "lại."
             )
         ]
-    except UNAVAILABLE_ERRORS as error:
-        logger.warning("import job %s: the database refused: %s", job.pk, error)
-        database_error = error
-        failure = [database_unavailable_message()]
+    except DatabaseError as error:
+        # The database refusing work (read-only, restarting: parindex.register.outages) rather than a bug.
+        if database_outage(error) is None:
+            logger.exception("import job %s failed", job.pk)
+            failure = [_system_error_message()]
+        else:
+            logger.warning("import job %s: the database refused: %s", job.pk, error)
+            database_error = error
+            failure = [not_saved_message()]
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        failure = [_("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")]
+        failure = [_system_error_message()]
     if failure:
         if database_error is None and not connection.in_atomic_block:
             # A time limit or MemoryError may have struck inside a query, leaving the connection mid-command
@@ -721,12 +715,16 @@ def import_job_run(job: ImportJob, *, soft_time_limit: int | None = None) -> Imp
             connection.close()
         try:
             _mark_failed(job.pk, failure)
-        except UNAVAILABLE_ERRORS:
-            if database_error is not None:
+        except DatabaseError as refused:
+            if database_error is not None and database_outage(refused) is not None:
                 raise database_error from None
             raise
     job.refresh_from_db()
     return job
+
+
+def _system_error_message() -> str:
+    return _("Lỗi hệ thống khi xử lý tệp; hãy thử lại hoặc báo quản trị viên.")
 
 
 def _timed_out_message(seconds: int) -> str:

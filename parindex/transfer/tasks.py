@@ -22,12 +22,13 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from parindex.register.models import ImportJob
+from parindex.register.outages import database_outage
 from parindex.transfer import importing
 from parindex.transfer.importing import import_job_run
 
@@ -57,7 +58,9 @@ def import_run(self: Any, job_id: int) -> dict[str, object]:
             logger.warning("import_run %s: no such job, nothing to do", job_id)
             return {"job": job_id, "status": "missing"}
         job = import_job_run(job, soft_time_limit=soft)
-    except importing.UNAVAILABLE_ERRORS as error:
+    except DatabaseError as error:
+        if database_outage(error) is None:
+            raise
         # The database refused even the job's own state (read-only, restarting): the job stays as it was and the
         # sweep sends it again. The connection goes, so that the next task does not reuse a read-only session.
         logger.warning("import_run %s: the database refused (%s); left for the sweep", job_id, error)

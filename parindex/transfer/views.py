@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from parindex.register import permissions
 from parindex.register.models import Edition, EditionKind, ImportJob, ImportJobStage, ImportJobStatus
+from parindex.register.outages import database_outage, not_saved_message
 from parindex.transfer import exporting, importing
 from parindex.transfer.spreadsheets import SpreadsheetError
 from parindex.transfer.tasks import enqueue_import
@@ -102,9 +103,11 @@ def upload(request: HttpRequest, edition_id: int) -> HttpResponse:
                     _start(job)
             except SpreadsheetError as error:
                 form.add_error("file", str(error))
-            except importing.UNAVAILABLE_ERRORS:
-                logger.warning("upload to %s: the database refused", edition, exc_info=True)
-                form.add_error(None, importing.database_unavailable_message())
+            except DatabaseError as error:
+                if database_outage(error) is None:
+                    raise
+                logger.warning("upload to %s: the database refused: %s", edition, error)
+                form.add_error(None, not_saved_message())
                 status = 503
             else:
                 return redirect("transfer:job", job_id=job.pk)
@@ -191,9 +194,11 @@ def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     except PermissionDenied as error:
         messages.error(request, str(error))
         return redirect("transfer:job", job_id=job.pk)
-    except importing.UNAVAILABLE_ERRORS:
-        logger.warning("confirm of import job %s: the database refused", job.pk, exc_info=True)
-        messages.error(request, importing.database_unavailable_message())
+    except DatabaseError as error:
+        if database_outage(error) is None:
+            raise
+        logger.warning("confirm of import job %s: the database refused: %s", job.pk, error)
+        messages.error(request, not_saved_message())
         return redirect("transfer:job", job_id=job.pk)
     # Done: the job page sends the user to the edition list with the summary; failed: it lists what went wrong.
     return redirect("transfer:job", job_id=job.pk)

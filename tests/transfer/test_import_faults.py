@@ -280,7 +280,7 @@ def test_a_read_only_database_during_a_small_import_gives_a_clear_message_and_wr
     finally:
         _set_read_only(False)
     assert response.status_code == 503
-    assert "Cơ sở dữ liệu tạm thời không ghi được" in response.content.decode()
+    assert "Dữ liệu của bạn chưa được lưu" in response.content.decode()
     assert not ImportJob.objects.exists()
     assert stored(edition) == before
 
@@ -293,7 +293,7 @@ def test_a_read_only_database_during_a_small_import_gives_a_clear_message_and_wr
         response = client.post(reverse("transfer:confirm", args=[job.pk]), follow=True)
     finally:
         _set_read_only(False)
-    assert "Cơ sở dữ liệu tạm thời không ghi được" in response.content.decode()
+    assert "Dữ liệu của bạn chưa được lưu" in response.content.decode()
     assert "Xác nhận nhập" in response.content.decode()  # the preview stands, to confirm again
     job.refresh_from_db()
     assert (job.stage, job.status) == (ImportJobStage.PREVIEW, ImportJobStatus.DONE)
