@@ -4,10 +4,14 @@ commits (Celery worker, browser) are transactional and load what they need thems
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from parindex.celery import app
 from parindex.register.loading import par_data_load
 
 
@@ -48,3 +52,17 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def eager(settings: Any) -> Iterator[None]:
+    """Tasks run in the calling process, as in the quick start without Redis (the suite has Redis but, outside
+    the worker drills, no worker), so that what a task does can be seen."""
+    # Read before the override: the app reads Django's settings lazily, on first access.
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous

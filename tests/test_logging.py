@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -210,17 +209,6 @@ def test_gunicorn_keeps_plain_access_lines_with_the_request_id_when_asked() -> N
 
 
 # --------------------------------------------------------------------------------------------- Celery
-
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def _publish(client: Client, edition_id: int, request_id: str) -> None:

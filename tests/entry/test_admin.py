@@ -4,7 +4,6 @@ names what is wrong, and nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,6 @@ from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from parindex.celery import app
 from parindex.entry.services import edition_reopen
 from parindex.register.models import (
     PAR_INDEX,
@@ -50,18 +48,6 @@ def superuser() -> Any:
 def superuser_client(client: Client, superuser: Any) -> Client:
     client.force_login(superuser)
     return client
-
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Tasks run in the calling process (the suite has Redis but no worker), so a recompute can be seen."""
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def _errors(response: Any) -> str:

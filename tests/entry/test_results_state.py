@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,18 +33,6 @@ from tests.scoring.workers import celery_worker, wait_until
 pytestmark = pytest.mark.django_db
 
 YEAR = 2025  # 34 units
-
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Tasks run in the calling process, as in the quick start without Redis."""
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -53,19 +53,6 @@ def no_propagation(settings: Any) -> Iterator[None]:
         app.conf.task_eager_propagates = previous
 
 
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Tasks run in the calling process, as in the quick start without Redis."""
-    # Read before the override: the app reads Django's settings lazily, on first access.
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
 def demo_2024() -> Edition:
     return Edition.objects.get(index__code="PAR_INDEX", year=2024, kind=EditionKind.DEMO)
 
