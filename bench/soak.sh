@@ -50,6 +50,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+echo "soak: $(date '+%Y-%m-%d %H:%M %Z'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)'), $(nproc) cores"
 echo "soak: database $SOAK_DATABASE_NAME, Redis $REDIS_URL, port $SOAK_PORT, gunicorn $WORKERS workers"
 "$PY" -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()"
 "$PY" bench/soak.py setup
