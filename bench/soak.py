@@ -240,9 +240,7 @@ class Client:
         self.stop = stop
         self.session = requests.Session()
 
-    def call(
-        self, kind: str, method: str, path: str, expect: tuple[int, ...] = (200,), **kwargs: Any
-    ) -> Any:
+    def call(self, kind: str, method: str, path: str, expect: tuple[int, ...] = (200,), **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             response = self.session.request(
@@ -415,7 +413,9 @@ class Importer(threading.Thread):
     def _follow(self, job: int, stage: str) -> dict[str, Any]:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            status = self.client.call(f"import: {stage} status (GET)", "GET", f"/nhap-lieu/tep/viec/{job}/trang-thai/")
+            status = self.client.call(
+                f"import: {stage} status (GET)", "GET", f"/nhap-lieu/tep/viec/{job}/trang-thai/"
+            )
             body = status.json()
             if body["finished"]:
                 return body
@@ -629,8 +629,11 @@ def cmd_run() -> int:
         thread.start()
     warm = _wrk_phase(base, warmup)
     rss_warm = rss()
+    keys_warm = _redis().dbsize()
     load_warm = _load()
-    print(f"after warm-up: RSS {sum(rss_warm.values()) / 1024:.1f} MiB, load {_fmt_load(load_warm)}", flush=True)
+    print(
+        f"after warm-up: RSS {sum(rss_warm.values()) / 1024:.1f} MiB, load {_fmt_load(load_warm)}", flush=True
+    )
     recorder.phase = "soak"
     samples: list[tuple[float, int]] = []
     sampling = threading.Event()
@@ -650,6 +653,7 @@ def cmd_run() -> int:
     soak_seconds = time.monotonic() - soak_started
     sampling.set()
     rss_end = rss()
+    keys_end = _redis().dbsize()
     load_end = _load()
 
     # --- summary of the traffic
@@ -698,6 +702,9 @@ def cmd_run() -> int:
     )
     for name in sorted(set(rss_warm) | set(rss_end)):
         print(f"  {name:32} {rss_warm.get(name, 0) / 1024:7.1f} → {rss_end.get(name, 0) / 1024:7.1f} MiB")
+    print(
+        f"  Redis keys (cache and broker, {os.environ['REDIS_URL']}): {keys_warm} after warm-up, {keys_end} at the end"
+    )
     if samples:
         print("  samples: " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples) + " MiB")
     print(
@@ -739,7 +746,13 @@ def _snapshot() -> dict[str, Any]:
     )
     domains = sorted(
         DomainResult.objects.values_list(
-            "year_result__edition_id", "year_result__unit_id", "domain_id", "points", "max_points", "percent", "rank"
+            "year_result__edition_id",
+            "year_result__unit_id",
+            "domain_id",
+            "points",
+            "max_points",
+            "percent",
+            "rank",
         )
     )
     regions = sorted(RegionResult.objects.values_list("edition_id", "region_id", "average", "unit_count"))
@@ -756,13 +769,22 @@ def _snapshot() -> dict[str, Any]:
             "merger_rule",
         )
     )
-    return {"year results": years, "domain results": domains, "region results": regions, "summaries": summaries}
+    return {
+        "year results": years,
+        "domain results": domains,
+        "region results": regions,
+        "summaries": summaries,
+    }
+
+
+def _redis() -> Any:
+    import redis
+
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
 
 
 def _redis_queue() -> int:
-    import redis
-
-    return int(redis.Redis.from_url(os.environ["REDIS_URL"]).llen("celery"))
+    return int(_redis().llen("celery"))
 
 
 def check(state: dict[str, Any], savers: list[GridSaver], importer: Importer) -> list[str]:
@@ -773,7 +795,9 @@ def check(state: dict[str, Any], savers: list[GridSaver], importer: Importer) ->
 
     print("\n=== checks ===")
     problems: list[str] = []
-    busy_recompute = RecomputeState.objects.filter(status__in=[RecomputeStatus.PENDING, RecomputeStatus.RUNNING])
+    busy_recompute = RecomputeState.objects.filter(
+        status__in=[RecomputeStatus.PENDING, RecomputeStatus.RUNNING]
+    )
     busy_jobs = ImportJob.objects.filter(status__in=[ImportJobStatus.PENDING, ImportJobStatus.RUNNING])
     started = time.monotonic()
     while time.monotonic() - started < 180:
@@ -786,7 +810,9 @@ def check(state: dict[str, Any], savers: list[GridSaver], importer: Importer) ->
     if busy_jobs.exists():
         problems.append(f"{busy_jobs.count()} import jobs left pending or running")
     if busy_recompute.exists():
-        problems.append(f"recomputes left pending or running: {list(busy_recompute.values_list('edition_id', 'status'))}")
+        problems.append(
+            f"recomputes left pending or running: {list(busy_recompute.values_list('edition_id', 'status'))}"
+        )
     states = Counter(RecomputeState.objects.values_list("status", flat=True))
     print(f"recompute states: {dict(states)}")
     if states.get(RecomputeStatus.FAILED):
@@ -809,7 +835,9 @@ def check(state: dict[str, Any], savers: list[GridSaver], importer: Importer) ->
         for code, value in points.items()
         if stored.get((unit, code)) != Decimal(value)
     ]
-    print(f"last values saved by the clients: {sum(len(p) for p in expected.values())} cells, {len(lost)} differ")
+    print(
+        f"last values saved by the clients: {sum(len(p) for p in expected.values())} cells, {len(lost)} differ"
+    )
     if lost:
         problems.append(f"{len(lost)} saved values not stored: {lost[:5]}")
 
@@ -821,7 +849,9 @@ def check(state: dict[str, Any], savers: list[GridSaver], importer: Importer) ->
         differ = set(before[name]) ^ set(after[name])
         print(f"{name}: {len(after[name])} rows, {len(differ)} differ from a clean recompute")
         if differ or len(before[name]) != len(after[name]):
-            problems.append(f"{name}: {len(differ)} rows differ from a clean recompute, e.g. {sorted(differ)[:3]}")
+            problems.append(
+                f"{name}: {len(differ)} rows differ from a clean recompute, e.g. {sorted(differ)[:3]}"
+            )
     for problem in problems:
         print(f"  check failed: {problem}")
     return problems

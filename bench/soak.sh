@@ -31,6 +31,7 @@ export IMPORT_ASYNC_BYTES=${IMPORT_ASYNC_BYTES:-0}
 WORKERS=${GUNICORN_WORKERS:-3}
 
 PIDS=()
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
@@ -56,7 +57,7 @@ echo "soak: database $SOAK_DATABASE_NAME, Redis $REDIS_URL, port $SOAK_PORT, gun
 "$PY" bench/soak.py setup
 
 "$BIN/gunicorn" parindex.wsgi --bind "127.0.0.1:$SOAK_PORT" --workers "$WORKERS" --timeout 60 \
-    --log-level warning --error-logfile "$SOAK_DIR/gunicorn.log" >>"$SOAK_DIR/gunicorn.log" 2>&1 &
+    --log-level warning --error-logfile "$SOAK_DIR/gunicorn.log" >>"$SOAK_DIR/gunicorn.out" 2>&1 &
 PIDS+=($!)
 export SOAK_GUNICORN_PID=$!
 "$BIN/celery" -A parindex worker --concurrency=1 --loglevel=WARNING --logfile "$SOAK_DIR/worker.log" \
@@ -77,10 +78,11 @@ status=0
 "$PY" bench/soak.py run || status=$?
 
 # What the processes logged: a traceback or an error line is worth reading even when every answer was 2xx/3xx.
-for log in gunicorn worker beat; do
-    file="$SOAK_DIR/$log.log"
-    count=$(grep -cE "Traceback|ERROR|CRITICAL|WORKER TIMEOUT" "$file" 2>/dev/null || true)
-    echo "$log log: ${count:-0} error lines"
+for log in gunicorn.log gunicorn.out worker.log worker.out beat.log beat.out; do
+    file="$SOAK_DIR/$log"
+    [ -f "$file" ] || continue
+    count=$(grep -cE "Traceback|ERROR|CRITICAL|WORKER TIMEOUT" "$file" || true)
+    echo "$log: ${count:-0} error lines"
     if [ "${count:-0}" -gt 0 ]; then
         grep -E -m 20 -A 3 "Traceback|ERROR|CRITICAL|WORKER TIMEOUT" "$file" || true
         status=1
