@@ -629,19 +629,19 @@ def cmd_run() -> int:
         thread.start()
     warm = _wrk_phase(base, warmup)
     rss_warm = rss()
-    keys_warm = _redis().dbsize()
+    keys_warm, redis_warm = _redis_memory()
     load_warm = _load()
     print(
         f"after warm-up: RSS {sum(rss_warm.values()) / 1024:.1f} MiB, load {_fmt_load(load_warm)}", flush=True
     )
     recorder.phase = "soak"
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, int]] = []
     sampling = threading.Event()
 
     def sample() -> None:
         started = time.monotonic()
         while not sampling.wait(30):
-            samples.append((time.monotonic() - started, sum(rss().values())))
+            samples.append((time.monotonic() - started, sum(rss().values()), _redis_memory()[1]))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -653,7 +653,7 @@ def cmd_run() -> int:
     soak_seconds = time.monotonic() - soak_started
     sampling.set()
     rss_end = rss()
-    keys_end = _redis().dbsize()
+    keys_end, redis_end = _redis_memory()
     load_end = _load()
 
     # --- summary of the traffic
@@ -702,11 +702,17 @@ def cmd_run() -> int:
     )
     for name in sorted(set(rss_warm) | set(rss_end)):
         print(f"  {name:32} {rss_warm.get(name, 0) / 1024:7.1f} → {rss_end.get(name, 0) / 1024:7.1f} MiB")
+    redis_growth = (redis_end - redis_warm) / 2**20
     print(
-        f"  Redis keys (cache and broker, {os.environ['REDIS_URL']}): {keys_warm} after warm-up, {keys_end} at the end"
+        f"Redis database {os.environ['REDIS_URL']} (cache and broker): {keys_warm} keys, {redis_warm / 2**20:.1f} MiB"
+        f" after warm-up; {keys_end} keys, {redis_end / 2**20:.1f} MiB at the end"
+        f" ({redis_growth:+.1f} MiB, {60 * redis_growth / soak_seconds:+.1f} MiB/min)"
     )
     if samples:
-        print("  samples: " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples) + " MiB")
+        print(
+            "every 30 s, RSS / Redis MiB: "
+            + ", ".join(f"{t:.0f}s {kb / 1024:.0f}/{r / 2**20:.0f}" for t, kb, r in samples)
+        )
     print(
         f"load average (1 / 5 / 15 min): start {_fmt_load(load_start)}, after warm-up {_fmt_load(load_warm)},"
         f" end {_fmt_load(load_end)}; {os.cpu_count()} cores"
@@ -781,6 +787,19 @@ def _redis() -> Any:
     import redis
 
     return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+def _redis_memory() -> tuple[int, int]:
+    """(keys, bytes) of the soak's Redis database: MEMORY USAGE of every key (cache entries and the broker's)."""
+    client = _redis()
+    keys = list(client.scan_iter(count=1000))
+    total = 0
+    for start in range(0, len(keys), 500):
+        pipe = client.pipeline(transaction=False)
+        for key in keys[start : start + 500]:
+            pipe.memory_usage(key)
+        total += sum(n or 0 for n in pipe.execute())
+    return len(keys), total
 
 
 def _redis_queue() -> int:

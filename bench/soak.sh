@@ -42,6 +42,8 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     "$PY" bench/soak.py drop || true
+    # The cache entries of the run (hundreds of MB after 10 minutes: bench/README.md "soak") leave the shared Redis.
+    "$PY" -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()" || true
     if [ "$status" -ne 0 ] && [ -n "${KEEP_LOGS:-}" ]; then
         echo "logs kept in $SOAK_DIR"
     else
