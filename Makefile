@@ -19,7 +19,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) \
 	DJANGO_SECRET_KEY=test-only-secret-key-not-used-anywhere-else-0123456789abcdefghijklmnop \
 	DJANGO_DEBUG=0 DJANGO_SECURE=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 
-.PHONY: run test install services lint typecheck bench clean messages
+.PHONY: run test install services lint typecheck bench soak clean messages
 
 $(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ bench: $(DEV_STAMP) services
 	$(TEST_ENV) $(BIN)/python bench/recompute.py
 	$(TEST_ENV) $(BIN)/python bench/import.py
 	$(TEST_ENV) $(BIN)/python bench/throughput.py
+
+## make soak: 10 minutes (DURATION=seconds) of mixed traffic against gunicorn, a Celery worker and beat on a
+## throwaway database, RSS and the data checked afterwards (bench/soak.sh, bench/README.md "soak")
+soak: $(DEV_STAMP) services
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(TEST_ENV) bash bench/soak.sh
 
 messages: $(RUN_STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench \
