@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboards import charts
 from parindex.entry.target_forms import TargetForm
 from parindex.entry.targets import TargetError, may_set_targets, target_delete, target_set
-from parindex.register.models import PAR_INDEX, EditionKind, Target, Unit
+from parindex.register.models import PAR_INDEX, PUBLIC_KINDS, EditionKind, Target, Unit
 from parindex.register.numbers import NumberError, format_number, parse_decimal
 from parindex.register.permissions import can_view_drafts
 from scoring import calculation as calc
@@ -38,7 +38,6 @@ from scoring.selectors import results_generation
 logger = logging.getLogger(__name__)
 
 INDEX_PARAM, KIND_PARAM, YEAR_PARAM = "chi-so", "loai", "nam"
-PUBLIC_KINDS = (EditionKind.OFFICIAL.value, EditionKind.DEMO.value)
 COMPARE_PARAM = "don-vi"
 COMPARE_MIN, COMPARE_MAX = 2, 4
 

@@ -73,8 +73,9 @@ class _Loaded:
 def public_pages_invalidate() -> None:
     """Once the current transaction commits, make every cached public page stale (a new results generation).
 
-    A recompute does it for the results it writes; a change of an edition's status calls it too, so that a
-    published or reopened edition shows (or disappears) at once, not when a worker gets to the recompute."""
+    A recompute does it for the results it writes when the public may read them; a change of an edition's
+    status calls it too, so that a published or reopened edition shows (or disappears) at once, not when a
+    worker gets to the recompute."""
     transaction.on_commit(_bump_generation)
 
 
@@ -484,7 +485,10 @@ def results_recompute(*, edition: Edition, cascade: bool = True) -> EditionSumma
         RecomputeState.objects.filter(edition=edition, requests=answered).update(
             status=RecomputeStatus.DONE, finished_at=timezone.now(), messages=[]
         )
-    public_pages_invalidate()
+    if edition.is_public:
+        # Only public pages are cached under the generation: a draft's recompute (every grid save) leaves them
+        # alone. Publishing and reopening invalidate them on their own; a public next year is recomputed below.
+        public_pages_invalidate()
     logger.info("recomputed %s: %d units", edition, len(result.units))
     if cascade:
         following = Edition.objects.filter(

@@ -520,10 +520,15 @@ class EditionStatus(models.TextChoices):
     PUBLISHED = "published", _("Đã công bố")
 
 
+# The kinds of edition the public may read once published (the demo data labelled as such everywhere it shows).
+PUBLIC_KINDS = (EditionKind.OFFICIAL, EditionKind.DEMO)
+
+
 class EditionQuerySet(models.QuerySet["Edition"]):
     def public(self) -> EditionQuerySet:
-        """What the public may read: published official editions, and the labelled demo data."""
-        return self.filter(status=EditionStatus.PUBLISHED, kind__in=[EditionKind.OFFICIAL, EditionKind.DEMO])
+        """What the public may read: published official editions, and the labelled demo data
+        (`Edition.is_public` for one edition in hand)."""
+        return self.filter(status=EditionStatus.PUBLISHED, kind__in=PUBLIC_KINDS)
 
     def of_index(self, index: Index | int) -> EditionQuerySet:
         return self.filter(index=index)
@@ -596,6 +601,11 @@ class Edition(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == EditionStatus.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may read it: the rule of EditionQuerySet.public, for one edition in hand."""
+        return self.is_published and self.kind in PUBLIC_KINDS
 
     def clean(self) -> None:
         methodology = self.methodology if self.methodology_id and self.year else None

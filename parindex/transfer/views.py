@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parindex.register import permissions
-from parindex.register.models import Edition, EditionKind, ImportJob, ImportJobStage, ImportJobStatus
+from parindex.register.models import Edition, ImportJob, ImportJobStage, ImportJobStatus
 from parindex.register.outages import database_outage, not_saved_message
 from parindex.transfer import exporting, importing
 from parindex.transfer.spreadsheets import SpreadsheetError
@@ -42,8 +42,7 @@ class UploadForm(forms.Form):
 
 
 def _may_read(user: object, edition: Edition) -> bool:
-    public = edition.is_published and edition.kind in (EditionKind.OFFICIAL, EditionKind.DEMO)
-    return public or permissions.can_view_drafts(user)  # type: ignore[arg-type]
+    return edition.is_public or permissions.can_view_drafts(user)  # type: ignore[arg-type]
 
 
 def _file_response(content: bytes, fmt: str, name: str) -> HttpResponse:
