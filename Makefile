@@ -64,6 +64,7 @@ bench: $(DEV_STAMP) services
 	$(TEST_ENV) $(BIN)/python bench/recompute.py
 	$(TEST_ENV) $(BIN)/python bench/import.py
 	$(TEST_ENV) $(BIN)/python bench/throughput.py
+	$(TEST_ENV) $(BIN)/python bench/audit_log.py
 
 ## make soak: 10 minutes (DURATION=seconds) of mixed traffic against gunicorn, a Celery worker and beat on a
 ## throwaway database, RSS and the data checked afterwards (bench/soak.sh, bench/README.md "soak")

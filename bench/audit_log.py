@@ -16,34 +16,14 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-import tracemalloc
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from measure import best_of, peak_traced
 from throwaway_db import bench_urls, recreate
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _best_of(runs: int, action: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def _peak(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def main() -> None:
@@ -99,8 +79,8 @@ def main() -> None:
                     response = client.get(url)
                     assert response.status_code == 200, response.status_code
 
-                seconds = _best_of(3, fetch)
-                peak = _peak(fetch)
+                seconds = best_of(3, fetch)
+                peak = peak_traced(fetch)
                 print(
                     f"  {records:>7,} score history records · {label:<12} {seconds * 1000:8.0f} ms"
                     f"   tracemalloc peak {peak / 2**20:6.1f} MiB"

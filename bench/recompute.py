@@ -13,13 +13,11 @@ import os
 import random
 import resource
 import sys
-import time
-import tracemalloc
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from measure import best_of, peak_traced
 from throwaway_db import bench_urls, recreate
 
 from parindex.entry.services import par_index
@@ -31,24 +29,6 @@ SYNTHETIC_UNITS = 10_000
 SYNTHETIC_YEARS = (2098, 2099)  # far from the real years, so the fixtures' units never count in them
 REPEATS = 3
 TARGETS = {"63": 0.2, "10000": 5.0}  # seconds, wall clock, best of 3
-
-
-def _best_of(runs: int, action: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def _peak_traced(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _synthetic_edition() -> tuple[object, object]:
@@ -166,8 +146,8 @@ def main() -> None:
                 return results_recompute(edition=edition, cascade=False)
 
             run()  # warm-up: imports, connection, query plans
-            best = _best_of(REPEATS, run)
-            peak = _peak_traced(run) / 2**20
+            best = best_of(REPEATS, run)
+            peak = peak_traced(run) / 2**20
             target = TARGETS.get(key)
             verdict = "" if target is None else (f"< {target:g}" if best < target else f"MISSED {target:g}")
             if target is not None and best >= target:
