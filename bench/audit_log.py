@@ -72,6 +72,7 @@ def main() -> None:
                 ("unfiltered", ""),
                 ("one user", f"?nguoi={admin.pk}"),
                 ("one edition", f"?ky={scores[0].assessment.edition_id}"),
+                ("page 20", "?trang=20"),
             ):
                 url = f"/nhap-lieu/nhat-ky/{query}"
 
@@ -82,7 +83,7 @@ def main() -> None:
                 seconds = best_of(3, fetch)
                 peak = peak_traced(fetch)
                 print(
-                    f"  {records:>7,} score history records · {label:<12} {seconds * 1000:8.0f} ms"
+                    f"  {records:>7,} score history records · {label:<11} {seconds * 1000:8.0f} ms"
                     f"   tracemalloc peak {peak / 2**20:6.1f} MiB"
                 )
     finally:

@@ -20,8 +20,9 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
 
-from parindex.entry.selectors import EMPTY, AuditFilters, Change
+from parindex.entry.selectors import EMPTY, AuditFilters, AuditRows, Change
 from parindex.register.models import Edition, EditionEventKind
 
 PAGE_SIZE = 50
@@ -108,6 +109,14 @@ def _start_of(day: date | None) -> datetime | None:
     if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class LazyRows(TableListData):  # type: ignore[misc]
+    """The audit log's rows as django-tables2 data without listing them all (it lists any other sequence): with
+    LazyPaginator, each page reads AuditRows up to its end."""
+
+    def __init__(self, rows: AuditRows) -> None:
+        super().__init__(rows)
 
 
 class AuditTable(tables.Table):  # type: ignore[misc]

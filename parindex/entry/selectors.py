@@ -372,65 +372,83 @@ def _with_earlier_records(model: Any, matching: QuerySet[Any]) -> list[Any]:
     )
 
 
-def audit_trail(filters: AuditFilters) -> list[Change]:
-    """Who created, published and reopened which edition (EditionEvent), and every change to the editions and to
-    their units' results and scores (django-simple-history), filtered, newest first. Nine queries, whatever the
-    number of rows. The old value of a change is read from the object's earlier record, even when that one is
-    outside the filter."""
-    editions = {edition.pk: str(edition) for edition in Edition.objects.select_related("index")}
-    event_kinds = set(EditionEventKind.values)
-    changes: list[Change] = []
+def _event_change(event: EditionEvent, editions: dict[int, str]) -> Change:
+    return Change(
+        when=event.at,
+        who=event.user.get_username() if event.user is not None else _("(hệ thống)"),
+        unit="",
+        field="",
+        old="",
+        new="",
+        reason=event.reason,
+        action=event.get_kind_display(),
+        sort_key=(event.at, 0, event.pk),
+        action_code=event.kind,
+        edition=editions.get(event.edition_id, ""),
+    )
 
-    if not filters.action or filters.action in event_kinds:
-        events = EditionEvent.objects.filter(_record_filter(filters, at="at", user="user_id"))
-        if filters.edition_id is not None:
-            events = events.filter(edition_id=filters.edition_id)
-        if filters.action:
-            events = events.filter(kind=filters.action)
-        changes += [
-            Change(
-                when=event.at,
-                who=event.user.get_username() if event.user is not None else _("(hệ thống)"),
-                unit="",
-                field="",
-                old="",
-                new="",
-                reason=event.reason,
-                action=event.get_kind_display(),
-                sort_key=(event.at, 0, event.pk),
-                action_code=event.kind,
-                edition=editions.get(event.edition_id, ""),
+
+# How many history records of one kind the newest changes are looked for in at first; four times more each time
+# the records read gave too few changes (records that change nothing the log shows: a version, a timestamp).
+FIRST_LOOK = 50
+LOOK_FURTHER = 4
+
+
+@dataclass(frozen=True)
+class _AuditSource:
+    """One kind of history record in the audit log: the records the filters match, and how their changes read
+    (`diff`: the records of the matched objects, ordered by object then time, and which of them to report)."""
+
+    model: Any
+    matching: QuerySet[Any]
+    diff: Callable[[list[Any], Callable[[Any], bool]], list[Change]]
+
+    def changes(self, newest: int | None) -> list[Change]:
+        """The changes of every matching record, or, with `newest`, at least the `newest` newest of them (all
+        there are when fewer): read from the newest records, further back until enough, so that a page of the
+        log reads a page's worth of history, not all of it."""
+        if newest is None:
+            chosen = set(self.matching.values_list("history_id", flat=True))
+            return self.diff(_with_earlier_records(self.model, self.matching), _one_of(chosen))
+        look = max(newest, FIRST_LOOK)
+        while True:
+            newest_records = self.matching.order_by("-history_date", "-history_id")[:look]
+            chosen = set(newest_records.values_list("history_id", flat=True))
+            records = _with_earlier_records(
+                self.model, self.model.history.filter(history_id__in=newest_records.values("history_id"))
             )
-            for event in events.select_related("user")
-        ]
-    if filters.action in event_kinds:
-        return _newest_first(changes)
+            changes = self.diff(records, _one_of(chosen))
+            if len(changes) >= newest or len(chosen) < look:
+                return changes
+            look *= LOOK_FURTHER
 
+
+def _one_of(history_ids: set[int]) -> Callable[[Any], bool]:
+    return lambda record: record.history_id in history_ids
+
+
+def _audit_sources(filters: AuditFilters, editions: dict[int, str]) -> list[_AuditSource]:
+    """The editions' own records, their units' results and scores, as the filters select them."""
     history_types = {code: symbol for symbol, code in HISTORY_ACTIONS.items()}
     condition = _record_filter(filters)
     if filters.action:
         condition &= Q(history_type=history_types[filters.action])
 
-    def wanted(record: Any) -> bool:
-        return (
-            (filters.user_id is None or record.history_user_id == filters.user_id)
-            and (filters.since is None or record.history_date >= filters.since)
-            and (filters.until is None or record.history_date < filters.until)
-            and (not filters.action or record.history_type == history_types[filters.action])
-        )
-
     # The editions themselves: status, criteria set, note.
     edition_matching = Edition.history.filter(condition)
     if filters.edition_id is not None:
         edition_matching = edition_matching.filter(id=filters.edition_id)
-    changes += _diff_records(
-        _with_earlier_records(Edition, edition_matching),
-        {name: str(label) for name, label in EDITION_FIELDS.items()},
-        unit_of=lambda record: "",
-        show=_edition_value_shower(),
-        wanted=wanted,
-        edition_of=lambda record: editions.get(record.id, ""),
-    )
+    show_edition_value = _edition_value_shower()
+
+    def edition_diff(records: list[Any], wanted: Callable[[Any], bool]) -> list[Change]:
+        return _diff_records(
+            records,
+            {name: str(label) for name, label in EDITION_FIELDS.items()},
+            unit_of=lambda record: "",
+            show=show_edition_value,
+            wanted=wanted,
+            edition_of=lambda record: editions.get(record.id, ""),
+        )
 
     # Results (published index and rank) and scores; a score's unit and edition are its assessment's.
     assessment_matching = Assessment.history.filter(condition)
@@ -440,32 +458,80 @@ def audit_trail(filters: AuditFilters) -> list[Change]:
         score_matching = score_matching.filter(
             assessment_id__in=Assessment.history.filter(edition_id=filters.edition_id).values("id")
         )
-    score_records = _with_earlier_records(Score, score_matching)
-    assessment_records = list(
-        Assessment.history.filter(
-            Q(id__in=assessment_matching.values("id")) | Q(id__in={r.assessment_id for r in score_records})
+
+    def assessment_diff(records: list[Any], wanted: Callable[[Any], bool]) -> list[Change]:
+        units = Unit.objects.in_bulk({r.unit_id for r in records})
+        return _assessment_changes(
+            records, units, wanted=wanted, edition_of=lambda record: editions.get(record.edition_id, "")
         )
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    assessment_editions = {r.id: r.edition_id for r in assessment_records}
-    units = Unit.objects.in_bulk({r.unit_id for r in assessment_records})
-    criteria = Criterion.objects.in_bulk({r.criterion_id for r in score_records})
-    changes += _assessment_changes(
-        assessment_records,
-        units,
-        wanted=wanted,
-        edition_of=lambda record: editions.get(record.edition_id, ""),
-    )
-    changes += _score_changes(
-        score_records,
-        {r.id: r.unit_id for r in assessment_records},
-        units,
-        criteria,
-        wanted=wanted,
-        edition_of=lambda record: editions.get(assessment_editions.get(record.assessment_id, 0), ""),
-    )
-    return _newest_first(changes)
+
+    def score_diff(records: list[Any], wanted: Callable[[Any], bool]) -> list[Change]:
+        assessments = {
+            assessment_id: (unit_id, edition_id)
+            for assessment_id, unit_id, edition_id in Assessment.history.filter(
+                id__in={r.assessment_id for r in records}
+            ).values_list("id", "unit_id", "edition_id")
+        }
+        units = Unit.objects.in_bulk({unit_id for unit_id, _edition in assessments.values()})
+        criteria = Criterion.objects.in_bulk({r.criterion_id for r in records})
+        return _score_changes(
+            records,
+            {assessment_id: unit_id for assessment_id, (unit_id, _edition) in assessments.items()},
+            units,
+            criteria,
+            wanted=wanted,
+            edition_of=lambda record: editions.get(assessments.get(record.assessment_id, (0, 0))[1], ""),
+        )
+
+    return [
+        _AuditSource(Edition, edition_matching, edition_diff),
+        _AuditSource(Assessment, assessment_matching, assessment_diff),
+        _AuditSource(Score, score_matching, score_diff),
+    ]
+
+
+def audit_trail(filters: AuditFilters, *, newest: int | None = None) -> list[Change]:
+    """Who created, published and reopened which edition (EditionEvent), and every change to the editions and to
+    their units' results and scores (django-simple-history), filtered, newest first. The old value of a change
+    is read from the object's earlier record, even when that one is outside the filter.
+
+    With `newest`, only the `newest` newest changes (the first pages of the log): the history is read from the
+    newest records back until there are enough, in a number of queries that does not grow with the rows (a few
+    more when many records change nothing the log shows). Without, every change (the CSV download)."""
+    editions = {edition.pk: str(edition) for edition in Edition.objects.select_related("index")}
+    event_kinds = set(EditionEventKind.values)
+    changes: list[Change] = []
+    if not filters.action or filters.action in event_kinds:
+        events = EditionEvent.objects.filter(_record_filter(filters, at="at", user="user_id"))
+        if filters.edition_id is not None:
+            events = events.filter(edition_id=filters.edition_id)
+        if filters.action:
+            events = events.filter(kind=filters.action)
+        events = events.select_related("user").order_by("-at", "-pk")
+        changes += [_event_change(event, editions) for event in (events[:newest] if newest else events)]
+    if filters.action not in event_kinds:
+        for source in _audit_sources(filters, editions):
+            changes += source.changes(newest)
+    ordered = _newest_first(changes)
+    return ordered[:newest] if newest is not None else ordered
+
+
+class AuditRows:
+    """The audit log's rows for a table that pages without counting (django-tables2's LazyPaginator): a slice
+    reads only the changes up to its end (`audit_trail(..., newest=...)`)."""
+
+    def __init__(self, filters: AuditFilters) -> None:
+        self.filters = filters
+
+    def __getitem__(self, key: slice) -> list[Change]:
+        if not isinstance(key, slice) or key.step is not None or key.stop is None:
+            raise TypeError("AuditRows takes slices with an end, as a paginator asks")
+        start = key.start or 0
+        return audit_trail(self.filters, newest=key.stop)[start:]
+
+    def __len__(self) -> int:
+        """Every change counted: only for callers that must (the table's pages do not ask)."""
+        return len(audit_trail(self.filters))
 
 
 def grid_criteria(edition: Edition) -> dict[str, Criterion]:

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
 from parindex.entry import selectors as entry_selectors
-from parindex.entry.audit import PAGE_PARAM, PAGE_SIZE, AuditFilter, AuditTable
+from parindex.entry.audit import PAGE_PARAM, PAGE_SIZE, AuditFilter, AuditTable, LazyRows
 from parindex.entry.forms import (
     MODE_PARAM,
     MODE_PERCENT,
@@ -432,15 +433,20 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_view_drafts(request.user))
     audit_filter = AuditFilter(request.GET)  # bound even when empty: no filter is a valid query
     valid = audit_filter.is_valid()
-    changes = entry_selectors.audit_trail(audit_filter.criteria) if valid else []
-    table = AuditTable(changes, page_field=PAGE_PARAM)
     if valid and request.GET.get("dinh_dang") == "csv":
-        return _csv(table)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+        return _csv(AuditTable(entry_selectors.audit_trail(audit_filter.criteria)))
+    # A page reads the history back to its last row only, and the pager does not count every change (a province's
+    # history grows by thousands of records a year): "next" shows while there are more.
+    rows: LazyRows | list[object] = (
+        LazyRows(entry_selectors.AuditRows(audit_filter.criteria)) if valid else []
+    )
+    table = AuditTable(rows, page_field=PAGE_PARAM)
+    paginate = {"per_page": PAGE_SIZE, "paginator_class": LazyPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
     return render(
         request,
         "parindex/audit_log.html",
-        {"filter": audit_filter, "table": table, "count": len(changes)},
+        {"filter": audit_filter, "table": table},
         status=200 if valid else 400,
     )
 
