@@ -24,15 +24,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from throughput import ROOT, _free_port, _redis_url, _wait_ready, _weight
+from throughput import _redis_url, _weight, prepare, start_gunicorn
 from throwaway_db import bench_urls, recreate
 
-PYTHON = sys.executable
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = 64
 TRIVIAL = "/bench/trivial/"
@@ -145,29 +143,8 @@ def main() -> None:
     recreate(maintenance, name)
     server: subprocess.Popen[bytes] | None = None
     try:
-        for args in (("migrate", "--noinput"), ("load_par_data",), ("collectstatic", "--noinput")):
-            subprocess.run(  # noqa: S603 - our own interpreter and arguments
-                [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
-            )
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "parindex.wsgi",
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base + TRIVIAL, server)
+        prepare(env)
+        server, base = start_gunicorn(env, TRIVIAL)
         present = []
         for label, path, kind in PAGES:  # probe, warm the cache and both workers
             status, cookie = _probe(base + path)

@@ -55,6 +55,38 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
 
 
+def prepare(env: dict[str, str]) -> None:
+    """The bench database migrated and loaded (fixtures and demo data), the static files collected."""
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "load_par_data")
+    _manage(env, "collectstatic", "--noinput")
+
+
+def start_gunicorn(env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with 2 sync workers on a free loopback port, once `ready_path` answers; (process, base URL)."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "parindex.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        # Plain logs: gunicorn.conf.py's JSON configuration would turn the access log on, one line per request.
+        env={**env, "LOG_FORMAT": "plain"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait_ready(base + ready_path, server)
+    return server, base
+
+
 def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
     for _ in range(120):
         if server.poll() is not None:
@@ -112,28 +144,8 @@ def main() -> None:
     recreate(maintenance, name)
     server: subprocess.Popen[bytes] | None = None
     try:
-        _manage(env, "migrate", "--noinput")
-        _manage(env, "load_par_data")
-        _manage(env, "collectstatic", "--noinput")
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "parindex.wsgi",
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base + "/", server)
+        prepare(env)
+        server, base = start_gunicorn(env, "/")
         for _label, path in PAGES:  # warm the cache and the workers
             for _ in range(4):
                 _weight(base + path)
